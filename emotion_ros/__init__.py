@@ -1,0 +1,1 @@
+"""emotion_ros: who is in front of the robot, and what emotion they show."""

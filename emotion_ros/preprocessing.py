@@ -1,0 +1,35 @@
+"""The one preprocessing step of the emotion model, shared by training and runtime.
+
+A face crop of any size, grey or BGR, 8-bit, becomes a float32 array of shape
+(48, 48, 1) with values in [0, 1]: grey, resized with area interpolation, divided by 255.
+Training (`training/`) and the emotion node call these functions, never a copy.
+"""
+
+import cv2
+import numpy as np
+
+INPUT_SIZE = 48
+INPUT_SHAPE = (INPUT_SIZE, INPUT_SIZE, 1)
+
+
+def preprocess_face(face: np.ndarray) -> np.ndarray:
+    """Return one model input (48, 48, 1) float32 in [0, 1] from an 8-bit grey or BGR crop."""
+    face = np.asarray(face)
+    if face.dtype != np.uint8:
+        raise ValueError(f"face crop must be uint8, got {face.dtype}")
+    if face.ndim == 3 and face.shape[2] == 3:
+        face = cv2.cvtColor(face, cv2.COLOR_BGR2GRAY)
+    elif face.ndim == 3 and face.shape[2] == 1:
+        face = face[:, :, 0]
+    if face.ndim != 2 or face.shape[0] < 2 or face.shape[1] < 2:
+        raise ValueError(f"face crop must be HxW or HxWx3 with H, W >= 2, got shape {face.shape}")
+    if face.shape != (INPUT_SIZE, INPUT_SIZE):
+        face = cv2.resize(face, (INPUT_SIZE, INPUT_SIZE), interpolation=cv2.INTER_AREA)
+    return (face.astype(np.float32) * (1.0 / 255.0))[:, :, np.newaxis]
+
+
+def preprocess_batch(faces) -> np.ndarray:
+    """Stack `preprocess_face` of each crop into an (N, 48, 48, 1) float32 batch."""
+    if len(faces) == 0:
+        return np.zeros((0, *INPUT_SHAPE), np.float32)
+    return np.stack([preprocess_face(face) for face in faces])
