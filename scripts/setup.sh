@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# One-command set-up on Debian 12 / Python 3.11 without apt ROS 2: Debian build tools,
+# .venv with the ROS 2 wheels and pinned dependencies, the messages built with colcon and
+# the package installed into .venv. Safe and fast to run again.
+#   scripts/setup.sh              everything (runtime, Kinect, training tools, tests)
+#   EMOTION_ROS_NO_TRAINING=1 scripts/setup.sh   skip TensorFlow and the training tools
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+venv="$root/.venv"
+python=${PYTHON:-python3.11}
+command -v "$python" >/dev/null || python=python3
+
+debs=(cmake g++ make libfreenect-dev libfreenect-bin)
+missing=()
+for deb in "${debs[@]}"; do
+  dpkg-query -W -f='${Status}' "$deb" 2>/dev/null | grep -q "install ok installed" || missing+=("$deb")
+done
+if ((${#missing[@]})); then
+  echo "== installing Debian packages: ${missing[*]}"
+  sudo=""; [ "$(id -u)" -eq 0 ] || sudo=sudo
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+[ -x "$venv/bin/python" ] || { echo "== creating $venv"; "$python" -m venv "$venv"; }
+pip="$venv/bin/python -m pip"
+reqs=(-r requirements/ros.txt -r requirements/runtime.txt -r requirements/kinect.txt -r requirements/test.txt)
+[ -n "${EMOTION_ROS_NO_TRAINING:-}" ] || reqs+=(-r requirements/training.txt)
+stamp="$venv/.emotion_ros-requirements"
+wanted=$(cat requirements/*.txt; echo "${reqs[*]}")
+if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$wanted" ]; then
+  echo "== installing Python requirements"
+  $pip install -q --upgrade pip wheel 'setuptools<80'
+  $pip install -q "${reqs[@]}"
+  echo "$wanted" > "$stamp"
+fi
+
+# The ROS wheels' generated CMake files name the Python and numpy of the machine that
+# built them: point them at this venv so our messages' Python bindings compile.
+py_include=$("$venv/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["include"])')
+np_include=$("$venv/bin/python" -c 'import numpy; print(numpy.get_include())')
+for f in "$venv"/share/*/cmake/*rosidl_generator_pyExport.cmake; do
+  sed -i -E "s#INTERFACE_INCLUDE_DIRECTORIES \"/opt/python[^\"]*\"#INTERFACE_INCLUDE_DIRECTORIES \"$py_include;$np_include\"#" "$f"
+done
+
+echo "== building messages and installing emotion_ros into $venv"
+export AMENT_PREFIX_PATH="$venv" CMAKE_PREFIX_PATH="$venv" PATH="$venv/bin:$PATH"
+"$venv/bin/colcon" --log-base build/colcon-log build \
+  --base-paths "$root" --build-base build/colcon --install-base "$venv" --merge-install \
+  --cmake-args -DPython3_EXECUTABLE="$venv/bin/python" -DBUILD_TESTING=OFF \
+  --event-handlers console_direct- >build/colcon.log 2>&1 ||
+  { tail -n 60 build/colcon.log; echo "colcon build failed: full log in build/colcon.log"; exit 1; }
+
+(cd / && "$venv/bin/python" -c "from emotion_ros.msg import PersonEmotion, FaceArray; print('emotion_ros ready:', PersonEmotion.__module__)")
