@@ -14,6 +14,7 @@ import yaml
 PACKAGE = "emotion_ros"
 PIPELINE_NODES = ("driver", "face_detector", "identity", "emotion", "aggregator")
 EXAMPLE_NODES = ("behaviour",)
+DEPTH_SOURCES = ("kinect", "fakenect")
 
 
 def share_dir() -> Path:
@@ -52,11 +53,25 @@ def load_parameters(config_path: os.PathLike | str | None = None) -> dict[str, d
     return parameters
 
 
-def driver_overrides(source: str = "", path: str = "") -> dict:
-    """The driver parameters that the launch arguments `source` and `path` override when set."""
-    overrides = {}
+def node_parameters(config_path: os.PathLike | str | None = None, *, source: str = "",
+                    path: str = "") -> dict[str, dict]:
+    """Each node's parameters: the YAML file, with the driver's `source` and `path` replaced when
+    given, and depth gating switched off for sources that have no depth (webcam, video)."""
+    parameters = load_parameters(config_path)
+    for node in PIPELINE_NODES + EXAMPLE_NODES:
+        parameters.setdefault(node, {})
     if source:
-        overrides["source"] = source
+        parameters["driver"]["source"] = source
     if path:
-        overrides["path"] = path
-    return overrides
+        parameters["driver"]["path"] = path
+    if parameters["driver"].get("source", "fakenect") not in DEPTH_SOURCES:
+        parameters["face_detector"]["use_depth"] = False
+    return parameters
+
+
+def write_parameters(parameters: dict[str, dict], path: os.PathLike | str) -> Path:
+    """Write {node: {parameter: value}} as a ROS 2 parameter file."""
+    path = Path(path)
+    document = {node: {"ros__parameters": values} for node, values in parameters.items()}
+    path.write_text(yaml.safe_dump(document, sort_keys=False))
+    return path

@@ -17,9 +17,10 @@ from emotion_ros import graph
 
 
 def _nodes(context):
-    config = LaunchConfiguration("config").perform(context)
-    overrides = graph.driver_overrides(
-        LaunchConfiguration("source").perform(context), LaunchConfiguration("path").perform(context)
+    parameters = graph.node_parameters(
+        LaunchConfiguration("config").perform(context),
+        source=LaunchConfiguration("source").perform(context),
+        path=LaunchConfiguration("path").perform(context),
     )
     names = list(graph.PIPELINE_NODES)
     if LaunchConfiguration("behaviour").perform(context).lower() == "true":
@@ -30,7 +31,7 @@ def _nodes(context):
             executable=name,
             name=name,
             output="screen",
-            parameters=[config, overrides] if name == "driver" and overrides else [config],
+            parameters=[parameters[name]],
         )
         for name in names
     ]

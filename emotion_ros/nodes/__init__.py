@@ -1,0 +1,1 @@
+"""Thin ROS 2 node wrappers around the emotion_ros core."""

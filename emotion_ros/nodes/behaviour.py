@@ -1,0 +1,35 @@
+"""Example behaviour node: what a robot would do with /person_emotions (here, log changes)."""
+
+from rclpy.node import Node
+
+from emotion_ros.labels import UNKNOWN_PERSON
+from emotion_ros.msg import PersonEmotion
+from emotion_ros.nodes.common import declare, main_for
+
+
+class Behaviour(Node):
+    def __init__(self):
+        super().__init__("behaviour")
+        self.min_confidence = declare(self, "min_confidence", 0.0, "ignore identities below this confidence")
+        self.last_emotion = {}
+        self.create_subscription(PersonEmotion, "person_emotions", self.on_person_emotion, 10)
+
+    def on_person_emotion(self, msg: PersonEmotion):
+        """Greet a person when their confirmed emotion changes."""
+        known = msg.person != UNKNOWN_PERSON and msg.identity_confidence >= self.min_confidence
+        who = msg.person if known else f"stranger #{msg.track_id}"
+        if self.last_emotion.get(who) == msg.emotion_label:
+            return
+        self.last_emotion[who] = msg.emotion_label
+        if msg.confirmed:
+            self.get_logger().info(f"{who} looks {msg.emotion_label} ({msg.emotion_share:.0%} of the window)")
+        else:
+            self.get_logger().info(f"{who} is in view, no clear emotion yet")
+
+
+def main(args=None):
+    main_for(Behaviour, args)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,124 @@
+"""Run the pipeline without the ROS 2 launch tools, from the same YAML as the launch file.
+
+    python -m emotion_ros.run                          # bundled sample, all nodes in one process
+    python -m emotion_ros.run --video annotated.mp4    # also write the annotated video
+    python -m emotion_ros.run --mode processes         # one process per node, as ros2 launch does
+    python -m emotion_ros.run --source webcam --duration 30
+"""
+
+import argparse
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from importlib import import_module
+from pathlib import Path
+
+import yaml
+
+from emotion_ros import graph
+
+DRAIN_S = 1.0  # after the last frame, let the graph finish the frames in flight
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--config", help="ROS 2 parameter file (default: the package's config/pipeline.yaml)")
+    parser.add_argument("--source", default="", help="kinect | webcam | video | fakenect (default: from config)")
+    parser.add_argument("--path", default="", help="video file or fakenect directory (default: from config)")
+    parser.add_argument("--mode", choices=("composed", "processes"), default="composed",
+                        help="all nodes in this process, or one process per node")
+    parser.add_argument("--video", default="", help="write the annotated video to this file (.mp4 or .avi)")
+    parser.add_argument("--no-echo", action="store_true", help="do not print /person_emotions")
+    parser.add_argument("--behaviour", action="store_true", help="also run the example behaviour node")
+    parser.add_argument("--duration", type=float, default=0.0, help="stop after this many seconds (0: at end of stream)")
+    parser.add_argument("--set", action="append", default=[], metavar="NODE.PARAM=VALUE",
+                        help="override one parameter, e.g. driver.loop=true (YAML value)")
+    parser.add_argument("--stats", action="store_true", help="print frames per second and latency as JSON at the end")
+    return parser.parse_args(argv)
+
+
+def build_parameters(args) -> dict[str, dict]:
+    parameters = graph.node_parameters(args.config, source=args.source, path=args.path)
+    for item in args.set:
+        name, _, value = item.partition("=")
+        node, _, parameter = name.partition(".")
+        if not parameter or node not in parameters:
+            raise SystemExit(f"--set {item}: expected NODE.PARAM=VALUE with NODE one of {', '.join(parameters)}")
+        parameters[node][parameter] = yaml.safe_load(value)
+    parameters["monitor"] = {"echo": not args.no_echo, "video_path": args.video}
+    return parameters
+
+
+def node_class(name: str):
+    module = import_module(f"emotion_ros.nodes.{name}")
+    return next(value for value in vars(module).values()
+                if isinstance(value, type) and value.__module__ == module.__name__ and hasattr(value, "get_logger"))
+
+
+def run(args) -> dict:
+    import rclpy
+    from rclpy.executors import SingleThreadedExecutor
+
+    names = list(graph.PIPELINE_NODES) + (list(graph.EXAMPLE_NODES) if args.behaviour else [])
+    with tempfile.TemporaryDirectory(prefix="emotion_ros-") as tmp:
+        params_file = graph.write_parameters(build_parameters(args), Path(tmp) / "parameters.yaml")
+        ros_args = ["--ros-args", "--params-file", str(params_file)]
+        rclpy.init(args=ros_args)
+        executor = SingleThreadedExecutor()
+        children, nodes = [], []
+        try:
+            monitor = node_class("monitor")()
+            nodes.append(monitor)
+            if args.mode == "composed":
+                nodes += [node_class(name)() for name in names]
+                finished = lambda: nodes[1].finished.is_set()  # noqa: E731 - the driver
+            else:
+                env = dict(os.environ)
+                env.setdefault("FASTDDS_BUILTIN_TRANSPORTS", "LARGE_DATA")
+                children = [subprocess.Popen([sys.executable, "-m", f"emotion_ros.nodes.{name}", *ros_args], env=env)
+                            for name in names]
+                finished = lambda: children[0].poll() is not None  # noqa: E731 - the driver
+            for node in nodes:
+                executor.add_node(node)
+            started = time.monotonic()
+            stop_at = None
+            while rclpy.ok():
+                executor.spin_once(timeout_sec=0.05)
+                now = time.monotonic()
+                if stop_at is None and (finished() or (args.duration and now - started >= args.duration)):
+                    stop_at = now + DRAIN_S
+                if stop_at is not None and now >= stop_at:
+                    break
+        except KeyboardInterrupt:
+            pass
+        finally:
+            for child in children:
+                if child.poll() is None:
+                    child.send_signal(signal.SIGINT)
+            for child in children:
+                try:
+                    child.wait(timeout=5)
+                except subprocess.TimeoutExpired:
+                    child.kill()
+            stats = nodes[0].stats() if nodes else {}
+            for node in reversed(nodes):
+                node.destroy_node()
+            rclpy.try_shutdown()
+    return stats
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    stats = run(args)
+    if args.video:
+        print(f"annotated video: {args.video}", file=sys.stderr)
+    if args.stats:
+        print(json.dumps({"mode": args.mode, **stats}))
+
+
+if __name__ == "__main__":
+    main()
