@@ -1,0 +1,187 @@
+import cv2
+import numpy as np
+import pytest
+
+from emotion_ros.identity import (
+    DEFAULT_THRESHOLD, FaceStore, IdentityResult, LbphIdentifier, default_store_dir, normalize_crop)
+from emotion_ros.labels import UNKNOWN_PERSON
+
+NAMES = ["ann", "bob", "cy"]
+
+
+def synthetic_face(person: int, photo: int) -> np.ndarray:
+    """A deterministic textured 120x120 'face' per person; photos differ by shift, noise, brightness."""
+    rng = np.random.default_rng(person)
+    img = np.full((120, 120), 90 + 10 * (person % 5), np.uint8)
+    for _ in range(12):
+        centre = tuple(int(v) for v in rng.integers(10, 110, 2))
+        axes = tuple(int(v) for v in rng.integers(5, 30, 2))
+        cv2.ellipse(img, centre, axes, float(rng.integers(0, 180)), 0, 360, int(rng.integers(0, 256)), -1)
+    for _ in range(8):
+        p1, p2 = (tuple(int(v) for v in rng.integers(0, 120, 2)) for _ in range(2))
+        cv2.line(img, p1, p2, int(rng.integers(0, 256)), int(rng.integers(1, 4)))
+    noise = np.random.default_rng(1000 * person + photo)
+    shift = np.float32([[1, 0, noise.integers(-2, 3)], [0, 1, noise.integers(-2, 3)]])
+    img = cv2.warpAffine(img, shift, (120, 120), borderMode=cv2.BORDER_REFLECT)
+    img = img.astype(np.int16) + noise.integers(-3, 4, img.shape) + int(noise.integers(-15, 16))
+    return np.clip(img, 0, 255).astype(np.uint8)
+
+
+def stranger_face() -> np.ndarray:
+    """Smooth stripes: far from every textured synthetic face."""
+    return np.tile(((np.sin(np.arange(120) / 3.0) + 1) * 120).astype(np.uint8), (120, 1))
+
+
+@pytest.fixture(scope="module")
+def trained():
+    ident = LbphIdentifier()
+    crops = [synthetic_face(p, i) for p in range(3) for i in range(4)]
+    labels = [p for p in range(3) for _ in range(4)]
+    ident.train(crops, labels, NAMES)
+    return ident
+
+
+# --- FaceStore ---------------------------------------------------------------------------
+
+def test_store_add_list_and_load(tmp_path):
+    store = FaceStore(tmp_path / "faces")
+    assert store.people() == []
+    first = store.add("bob", synthetic_face(1, 0))
+    second = store.add("bob", cv2.cvtColor(synthetic_face(1, 1), cv2.COLOR_GRAY2BGR))
+    store.add("ann", synthetic_face(0, 0))
+    assert (first.name, second.name) == ("0001.png", "0002.png")
+    assert store.people() == ["ann", "bob"]
+    assert store.images("bob") == [first, second]
+    assert store.images("nobody") == []
+
+    crops, labels, names = store.load()
+    assert names == ["ann", "bob"]
+    assert labels.tolist() == [0, 1, 1] and labels.dtype == np.int32
+    assert all(c.dtype == np.uint8 and c.ndim == 2 for c in crops)
+    np.testing.assert_array_equal(crops[1], synthetic_face(1, 0))
+
+
+def test_store_removing_a_photo_is_deleting_its_file(tmp_path):
+    store = FaceStore(tmp_path)
+    paths = [store.add("ann", synthetic_face(0, i)) for i in range(3)]
+    paths[1].unlink()
+    (tmp_path / "ann" / "contact_sheet.png").write_bytes(b"not a photo")
+    assert store.images("ann") == [paths[0], paths[2]]
+    assert store.add("ann", synthetic_face(0, 3)).name == "0004.png"
+    assert len(store.load()[0]) == 3
+
+
+@pytest.mark.parametrize("name", ["", "  ", "a/b", "..", ".hidden", "unknown", "Unknown", " ann", "a\\b", "a\nb"])
+def test_store_rejects_bad_names(tmp_path, name):
+    with pytest.raises(ValueError):
+        FaceStore(tmp_path).add(name, synthetic_face(0, 0))
+
+
+def test_store_rejects_bad_crops(tmp_path):
+    store = FaceStore(tmp_path)
+    with pytest.raises(ValueError, match="uint8"):
+        store.add("ann", np.zeros((50, 50), np.float32))
+    with pytest.raises(ValueError, match="shape"):
+        store.add("ann", np.zeros((50, 50, 4), np.uint8))
+
+
+def test_default_store_dir(monkeypatch, tmp_path):
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
+    assert default_store_dir() == tmp_path / "emotion_ros" / "faces"
+    monkeypatch.delenv("XDG_DATA_HOME")
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    assert default_store_dir() == tmp_path / "home" / ".local" / "share" / "emotion_ros" / "faces"
+    assert FaceStore().root == default_store_dir()
+
+
+# --- LbphIdentifier ----------------------------------------------------------------------
+
+def test_normalize_crop_is_fixed_size_and_equalised():
+    out = normalize_crop(cv2.cvtColor(synthetic_face(0, 0)[:90, :70], cv2.COLOR_GRAY2BGR))
+    assert out.shape == (100, 100) and out.dtype == np.uint8
+    assert out.min() == 0 and out.max() == 255
+
+
+def test_enrolled_people_are_recognised(trained):
+    for person, name in enumerate(NAMES):
+        for photo in (10, 11, 12):
+            result = trained.predict(synthetic_face(person, photo))
+            assert result.name == name
+            assert result.distance <= trained.threshold
+            assert result.confidence == pytest.approx(1 - result.distance / trained.threshold)
+            assert 0 < result.confidence <= 1
+
+
+def test_stranger_is_unknown(trained):
+    result = trained.predict(stranger_face())
+    assert result.name == UNKNOWN_PERSON
+    assert result.distance > trained.threshold and result.confidence == 0.0
+
+
+def test_threshold_boundary():
+    ident = LbphIdentifier()
+    ident.train([synthetic_face(0, i) for i in range(3)], [0, 0, 0], ["ann"])
+    _, distance = ident.distance(synthetic_face(0, 5))
+    ident.threshold = distance
+    assert ident.predict(synthetic_face(0, 5)) == IdentityResult("ann", distance, 0.0)
+    ident.threshold = distance * 0.999
+    assert ident.predict(synthetic_face(0, 5)).name == UNKNOWN_PERSON
+
+
+def test_train_from_store_and_save_load_round_trip(tmp_path):
+    store = FaceStore(tmp_path / "faces")
+    for person, name in enumerate(NAMES):
+        for photo in range(3):
+            store.add(name, synthetic_face(person, photo))
+    ident = LbphIdentifier(threshold=12.5)
+    ident.train_from_store(store)
+    model = ident.save(tmp_path / "model" / "lbph_model.yml")
+    assert model.is_file() and LbphIdentifier.names_path(model).is_file()
+
+    loaded = LbphIdentifier.load(model)
+    assert loaded.names == NAMES and loaded.threshold == 12.5
+    probe = synthetic_face(2, 9)
+    assert loaded.predict(probe) == ident.predict(probe)
+    assert LbphIdentifier.load(model, threshold=DEFAULT_THRESHOLD).threshold == DEFAULT_THRESHOLD
+
+
+def test_untrained_model_errors(tmp_path):
+    ident = LbphIdentifier()
+    with pytest.raises(RuntimeError, match="not trained"):
+        ident.predict(synthetic_face(0, 0))
+    with pytest.raises(RuntimeError, match="untrained"):
+        ident.save(tmp_path / "m.yml")
+
+
+def test_empty_store_error(tmp_path):
+    with pytest.raises(ValueError, match="no photos"):
+        LbphIdentifier().train_from_store(FaceStore(tmp_path / "empty"))
+
+
+def test_missing_model_file_names_it(tmp_path):
+    missing = tmp_path / "nope.yml"
+    with pytest.raises(FileNotFoundError, match="nope.yml"):
+        LbphIdentifier.load(missing)
+
+
+@pytest.mark.parametrize("crop, match", [
+    (np.zeros((60, 60), np.float64), "uint8"),
+    (np.zeros((60,), np.uint8), "shape"),
+    (np.zeros((4, 4), np.uint8), "shape"),
+])
+def test_bad_crop_errors(trained, crop, match):
+    with pytest.raises(ValueError, match=match):
+        trained.predict(crop)
+
+
+def test_bad_training_input():
+    ident = LbphIdentifier()
+    crops = [synthetic_face(0, 0), synthetic_face(1, 0)]
+    with pytest.raises(ValueError, match="labels"):
+        ident.train(crops, [0], ["ann", "bob"])
+    with pytest.raises(ValueError, match="cy"):
+        ident.train(crops, [0, 1], ["ann", "bob", "cy"])
+    with pytest.raises(ValueError, match="index"):
+        ident.train(crops, [0, 2], ["ann", "bob"])
+    with pytest.raises(ValueError, match="threshold"):
+        LbphIdentifier(threshold=0)
