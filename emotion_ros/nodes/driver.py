@@ -23,13 +23,12 @@ class Driver(Node):
         qos = image_qos(declare(self, "image_qos_reliable", False, "reliable image QoS instead of best effort"))
         self.wait_s = declare(self, "wait_for_subscriber_s", 5.0, "wait up to this long for a subscriber before the first frame")
 
-        if self.source_kind == "fakenect" and not path:
-            path = str(resources.sample_recording())
         self.rgb_pub = self.create_publisher(Image, "camera/image_raw", qos)
         self.depth_pub = self.create_publisher(Image, "camera/depth/image_raw", qos)
         self.info_pub = self.create_publisher(CameraInfo, "camera/camera_info", qos)
         self.source = capture.RetryingSource(
-            lambda: capture.open_source(self.source_kind, path=path, device=device, loop=loop, realtime=realtime),
+            lambda: capture.open_source(self.source_kind, path=path or self.bundled_sample(), device=device,
+                                        loop=loop, realtime=realtime),
             report=self.get_logger().warning,
         )
         self.finished = threading.Event()
@@ -37,6 +36,15 @@ class Driver(Node):
         self._thread = threading.Thread(target=self._capture_loop, name="capture", daemon=True)
         self._thread.start()
         self.get_logger().info(f"publishing {self.source_kind} {path or device} on camera/image_raw")
+
+    def bundled_sample(self) -> str:
+        """The sample recording shipped with the package, for the fakenect source without a path."""
+        if self.source_kind != "fakenect":
+            return ""
+        try:
+            return str(resources.sample_recording())
+        except OSError as error:
+            raise capture.SourceError(str(error)) from error
 
     def _capture_loop(self):
         deadline = time.monotonic() + self.wait_s
