@@ -111,7 +111,11 @@ class KinectSource(_Source):
         self._freenect = freenect
         self._device = device
         self._index = 0
-        self._grab("video")  # fails now, not at the first read, when there is no Kinect
+        try:
+            self._grab("video")  # fail now, not at the first read, when there is no Kinect
+        except SourceError:
+            freenect.sync_stop()
+            raise
 
     def _grab(self, what: str) -> np.ndarray:
         fn = self._freenect
