@@ -45,6 +45,11 @@ def default_store_dir() -> Path:
     return Path(base) / "emotion_ros" / "faces"
 
 
+def default_model_path(store_dir: str | os.PathLike | None = None) -> Path:
+    """`lbph_model.yml` beside the face store (the store's parent directory)."""
+    return Path(store_dir if store_dir is not None else default_store_dir()).absolute().parent / "lbph_model.yml"
+
+
 def validate_name(name: str) -> str:
     """Return `name` if it can be a person's folder name, else raise ValueError."""
     if not isinstance(name, str) or not name.strip():
