@@ -17,14 +17,14 @@ import numpy as np
 
 from emotion_ros.labels import UNKNOWN_PERSON
 
-# LBPH distance threshold, chosen with scripts/evaluate_identity.py on the ORL faces (s1..s30
-# enrolled with 5 photos, tested on their 5 others; s31..s40 as strangers; grid 4x4, radius 1,
-# 8 neighbours, 100x100 equalised crops). Its table: at 10.4, 91.3 % of enrolled test photos
-# get the correct name (0 % a wrong one, 8.7 % rejected) and 90.0 % of strangers are rejected;
-# 10.0 gives 89.3 % correct / 99 % strangers rejected, 11.0 gives 93.3 % / 77 %. The goal of
-# 95 % correct with 90 % strangers rejected is not reached by plain LBPH (best grid/radius/
-# normalisation variants tried reach about 92-93 % at 90 %). The distance scale depends on the
-# grid and radius: re-run the script when changing them.
+# LBPH distance threshold, chosen with scripts/evaluate_identity.py on the ORL faces (the 23x28
+# copy; s1..s30 enrolled with photos 1-5 and tested on 6-10, s31..s40 as strangers; grid 4x4,
+# radius 1, 8 neighbours, 100x100 equalised crops). Its table: at 10.4, 91.3 % of enrolled test
+# photos get the correct name (0 % a wrong one, 8.7 % rejected) and 90.0 % of strangers are
+# rejected; 10.0 gives 89.3 % / 99 %, 11.0 gives 93.3 % / 77 %. The goal of 95 % correct with
+# 90 % of strangers rejected is not reached by plain LBPH (the grid, radius and normalisation
+# variants tried reach 92-93 % at 90 %). Distances depend on grid, radius and on how crops are
+# made (camera, detector, resampling): re-run the script or re-tune for other conditions.
 DEFAULT_THRESHOLD = 10.4
 CROP_SIZE = 100
 GRID = 4

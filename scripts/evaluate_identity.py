@@ -8,7 +8,9 @@ correct name, identified with a wrong name, and rejected as unknown (false rejec
 the share of stranger photos rejected. The recommended threshold is the one with the most
 correct identifications among those rejecting at least 90 % of strangers. A cross-check
 split (s11..s40 enrolled with photos 6-10, s1..s10 strangers) shows how well that
-threshold carries over to other people and photos.
+threshold carries over to other people and photos. The photos are used as they are (no
+detection); the script prints their size (the copy in /work/shared is 23x28, a 4x
+downscale of the original 92x112).
 
     python scripts/evaluate_identity.py [--dataset DIR] [--grid 4] [--radius 1] [--compare]
 """
@@ -22,7 +24,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from emotion_ros.identity import DEFAULT_THRESHOLD, GRID, LbphIdentifier  # noqa: E402
+from emotion_ros.identity import CROP_SIZE, DEFAULT_THRESHOLD, GRID, LbphIdentifier  # noqa: E402
 
 DATASET = Path("/work/shared/datasets/att_faces")
 GOAL_CORRECT, GOAL_REJECTED = 0.95, 0.90
@@ -109,8 +111,9 @@ def main(argv=None) -> int:
     main_split = dict(enrolled=list(range(1, 31)), enrol_photos=[0, 1, 2, 3, 4], strangers=list(range(31, 41)))
     cross_split = dict(enrolled=list(range(11, 41)), enrol_photos=[5, 6, 7, 8, 9], strangers=list(range(1, 11)))
 
-    print(f"LBPH radius={args.radius} neighbors={args.neighbors} grid={args.grid}x{args.grid}, "
-          "crops 100x100 histogram-equalised")
+    height, width = faces[1][0].shape
+    print(f"LBPH radius={args.radius} neighbors={args.neighbors} grid={args.grid}x{args.grid}; "
+          f"ORL photos {width}x{height} normalised to {CROP_SIZE}x{CROP_SIZE}, histogram-equalised")
     print("Enrolled s1..s30 (photos 1-5), tested on photos 6-10 (150); strangers s31..s40 (100 photos)\n")
     result = split_distances(faces, **main_split, **options)
     chosen = recommend(*result)
