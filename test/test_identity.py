@@ -3,7 +3,8 @@ import numpy as np
 import pytest
 
 from emotion_ros.identity import (
-    DEFAULT_THRESHOLD, FaceStore, IdentityResult, LbphIdentifier, default_store_dir, normalize_crop)
+    DEFAULT_THRESHOLD, FaceStore, IdentityResult, LbphIdentifier, default_model_path, default_store_dir,
+    normalize_crop)
 from emotion_ros.labels import UNKNOWN_PERSON
 
 NAMES = ["ann", "bob", "cy"]
@@ -92,6 +93,8 @@ def test_default_store_dir(monkeypatch, tmp_path):
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     assert default_store_dir() == tmp_path / "home" / ".local" / "share" / "emotion_ros" / "faces"
     assert FaceStore().root == default_store_dir()
+    assert default_model_path() == default_store_dir().parent / "lbph_model.yml"
+    assert default_model_path(tmp_path / "x" / "faces") == tmp_path / "x" / "lbph_model.yml"
 
 
 # --- LbphIdentifier ----------------------------------------------------------------------
