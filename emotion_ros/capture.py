@@ -285,16 +285,16 @@ def _parse_index(directory: Path) -> tuple[list[_Dump], list[_Dump]]:
 
 
 class FakenectSource(_Source):
-    """Replay of a fakenect directory; timestamps are recording times, shifted per loop."""
+    """Replay of a fakenect directory in INDEX order; stamps: recording times (+ loop offset)."""
 
     def __init__(self, path: str, *, loop: bool = False, realtime: bool = True):
         directory = Path(path)
         if not directory.is_dir():
             raise SourceError(f"fakenect recording directory not found: {directory}")
         self._rgb, depth = _parse_index(directory)
-        self._rgb.sort(key=lambda dump: dump.time)
         depth.sort(key=lambda dump: dump.time)
-        self._depth = [self._nearest(depth, dump.time) for dump in self._rgb]
+        depth_times = [dump.time for dump in depth]
+        self._depth = [self._nearest(depth, depth_times, dump.time) for dump in self._rgb]
         self.has_depth = bool(depth)
         times = [dump.time for dump in self._rgb]
         period = (times[-1] - times[0]) / (len(times) - 1) if len(times) > 1 else 1 / 30
@@ -304,22 +304,22 @@ class FakenectSource(_Source):
         self._index = 0
 
     @staticmethod
-    def _nearest(depth: list[_Dump], stamp: float) -> _Dump | None:
+    def _nearest(depth: list[_Dump], times: list[float], stamp: float) -> _Dump | None:
+        """The depth dump recorded nearest in time to `stamp` (depth sorted by time)."""
         if not depth:
             return None
-        i = bisect.bisect_left([d.time for d in depth], stamp)
+        i = bisect.bisect_left(times, stamp)
         candidates = depth[max(0, i - 1):i + 1]
         return min(candidates, key=lambda d: abs(d.time - stamp))
-
-    def __len__(self) -> int:
-        return len(self._rgb)
 
     def read(self) -> Frame | None:
         lap, position = divmod(self._index, len(self._rgb))
         if lap and not self._loop:
             return None
         dump = self._rgb[position]
-        _, rgb = _read_netpbm(dump.path, b"P6")
+        maxval, rgb = _read_netpbm(dump.path, b"P6")
+        if maxval != 255:
+            raise SourceError(f"{dump.path}: RGB maxval {maxval}, expected 255")
         depth = None
         depth_dump = self._depth[position]
         if depth_dump is not None:

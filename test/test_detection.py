@@ -100,7 +100,8 @@ def test_crop_face_is_square_grey_and_clipped():
     assert crop.shape == (60, 60) and crop.dtype == np.uint8
     assert crop_face(image, Detection(100, 100, 40, 60, 0.9), margin=0.25).shape == (90, 90)
     bgr = cv2.cvtColor(image, cv2.COLOR_GRAY2BGR)
-    assert crop_face(bgr, Detection(0, 0, 50, 50, 0.9), margin=0.2).shape == (60, 60)  # 70 px square cut at 0
+    # a 70 px square around (25, 25), cut at the image border
+    assert crop_face(bgr, Detection(0, 0, 50, 50, 0.9), margin=0.2).shape == (60, 60)
     with pytest.raises(ValueError):
         crop_face(image, Detection(700, 10, 20, 20, 0.9))
 
