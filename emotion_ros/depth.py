@@ -29,6 +29,8 @@ NO_DEPTH, TOO_NEAR, TOO_FAR, SIZE, FLAT = "no depth", "too near", "too far", "si
 
 @dataclass(frozen=True)
 class GateResult:
+    """Verdict on one face: kept, median distance (NaN without readings), reason if rejected."""
+
     kept: bool
     distance_m: float
     reason: str
@@ -40,6 +42,8 @@ GATING_OFF = GateResult(True, math.nan, "")
 
 @dataclass(frozen=True)
 class DepthGateConfig:
+    """Thresholds of the depth gate (defaults for a Kinect v1 at 640x480)."""
+
     min_distance_m: float = 0.4
     max_distance_m: float = 3.0
     face_width_m: float = 0.15         # adult face width the detector's box spans
