@@ -341,7 +341,12 @@ class FakenectSource(_Source):
 
 
 class FakenectWriter:
-    """Writes frames as a fakenect recording (registered depth in mm, maxval 10000)."""
+    """Writes frames as a fakenect recording (registered depth in mm, maxval 10000).
+
+    Files are named `r-<timestamp>-<index>.ppm` / `d-<timestamp>-<index>.pgm`. This module
+    replays them exactly; libfreenect's own fakenect library would read the millimetres as
+    raw disparity, so use `open_source("fakenect", ...)` to replay them.
+    """
 
     def __init__(self, path: str):
         self._dir = Path(path)
