@@ -1,0 +1,146 @@
+"""Tests of the training package on tiny synthetic FER2013-like data it makes itself."""
+
+import csv
+import json
+import os
+
+import cv2
+import numpy as np
+import pytest
+
+pytest.importorskip("tensorflow", reason="tensorflow is not installed (training extra)")
+pytest.importorskip("tf2onnx", reason="tf2onnx is not installed (training extra)")
+
+import emotion_ros.preprocessing as shared  # noqa: E402
+from emotion_ros.labels import EMOTIONS  # noqa: E402
+from training import data as tdata  # noqa: E402
+from training.data import DatasetError, load_csv, load_dataset, load_folders  # noqa: E402
+
+PER_CLASS = {"train": 4, "public_test": 2}
+TINY = dict(name="tiny", stages=((4,), (8,)), padding="same", batchnorm=True, head="gap",
+            dense=(), conv_dropout=0.1, dropout=0.1, l2=0.0, optimizer="adam",
+            learning_rate=1e-3, schedule="cosine", warmup_epochs=1, batch_size=8,
+            label_smoothing=0.1, zoom=0.1, shift=0.1, rotation_deg=10.0, class_weight=True)
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory):
+    """The same faces as class folders (train/, public_test/) and as fer2013.csv."""
+    root = tmp_path_factory.mktemp("fer")
+    rng = np.random.RandomState(0)
+    rows = []
+    for split, usage in (("train", "Training"), ("public_test", "PublicTest")):
+        for name in sorted(e.lower() for e in EMOTIONS):
+            os.makedirs(root / "folders" / split / name)
+            for i in range(PER_CLASS[split]):
+                path = str(root / "folders" / split / name / f"{i:03d}.jpg")
+                cv2.imwrite(path, rng.randint(0, 256, (48, 48), dtype=np.uint8))
+                decoded = cv2.imread(path, cv2.IMREAD_GRAYSCALE)  # JPEG is lossy
+                code = [e.lower() for e in EMOTIONS].index(name)
+                rows.append((code, " ".join(map(str, decoded.ravel())), usage))
+    csv_path = root / "fer2013.csv"
+    with open(csv_path, "w", newline="") as stream:
+        writer = csv.writer(stream)
+        writer.writerow(["emotion", "pixels", "Usage"])
+        writer.writerows(rows)
+    return {"folders": str(root / "folders"), "csv": str(csv_path), "root": root}
+
+
+def test_training_uses_the_shared_preprocessing():
+    assert tdata.preprocess_face is shared.preprocess_face
+    assert tdata.preprocess_batch is shared.preprocess_batch
+
+
+def test_both_layouts_give_the_same_arrays(tiny):
+    folders, table = load_folders(tiny["folders"]), load_csv(tiny["csv"])
+    assert len(folders) == 7 * sum(PER_CLASS.values())
+    np.testing.assert_array_equal(folders.faces, table.faces)
+    np.testing.assert_array_equal(folders.labels, table.labels)
+    np.testing.assert_array_equal(folders.usage, table.usage)
+    assert folders.faces.dtype == np.uint8 and folders.faces.shape[1:] == (48, 48)
+    assert load_dataset(str(tiny["root"])).sources == table.sources  # folder with the CSV
+    np.testing.assert_array_equal(folders.inputs(), shared.preprocess_batch(list(folders.faces)))
+
+
+def test_bad_files_are_named(tiny):
+    bad = tiny["root"] / "bad"
+    os.makedirs(bad / "happy")
+    (bad / "happy" / "broken.jpg").write_bytes(b"not a jpeg")
+    with pytest.raises(DatasetError, match="broken.jpg"):
+        load_folders(str(bad))
+    os.makedirs(tiny["root"] / "unknown" / "bored")
+    with pytest.raises(DatasetError, match="bored"):
+        load_folders(str(tiny["root"] / "unknown"))
+    short = tiny["root"] / "short.csv"
+    short.write_text("emotion,pixels,Usage\n3," + " ".join(["0"] * 2304) + ",Training\n"
+                     "3," + " ".join(["0"] * 100) + ",Training\n")
+    with pytest.raises(DatasetError, match=r"short.csv, row 3.*2304"):
+        load_csv(str(short))
+    unknown = tiny["root"] / "code.csv"
+    unknown.write_text("emotion,pixels,Usage\n9," + " ".join(["0"] * 2304) + ",Training\n")
+    with pytest.raises(DatasetError, match=r"code.csv, row 2.*unknown class"):
+        load_csv(str(unknown))
+
+
+def test_splits_are_deterministic_and_stratified(tiny):
+    labels = np.repeat(np.arange(7), [100, 10, 100, 200, 120, 80, 130])
+    first = tdata.stratified_split(labels, (0.7, 0.2, 0.1), seed=3)
+    second = tdata.stratified_split(labels, (0.7, 0.2, 0.1), seed=3)
+    for a, b in zip(first, second):
+        np.testing.assert_array_equal(a, b)
+    np.testing.assert_array_equal(np.sort(np.concatenate(first)), np.arange(len(labels)))
+    totals = np.bincount(labels)
+    for part, share in zip(first, (0.7, 0.2, 0.1)):
+        assert np.all(np.abs(np.bincount(labels[part], minlength=7) - share * totals) <= 1)
+
+    data = load_folders(tiny["folders"])
+    official = tdata.make_splits(data, "official", val_fraction=0.25, seed=1)
+    assert set(official["test"].usage) == {"PublicTest"}
+    assert np.all(np.bincount(official["val"].labels, minlength=7) == 1)
+    post = tdata.make_splits(data, "post", seed=1)
+    assert sum(len(p) for p in post.values()) == len(data)
+    assert post["val"].sources == tdata.make_splits(data, "post", seed=1)["val"].sources
+
+
+def test_seed_model_matches_the_post():
+    from training.model import CONFIGS, OUTPUT_NAME, build_model
+
+    model = build_model(CONFIGS["seed"])
+    convs = [layer.filters for layer in model.layers if layer.__class__.__name__ == "Conv2D"]
+    dense = [layer.units for layer in model.layers if layer.__class__.__name__ == "Dense"]
+    assert convs == [32, 64, 128, 128] and dense == [1024, 7]
+    assert model.output_names == [OUTPUT_NAME] and model.output_shape == (None, 7)
+
+
+def test_train_resume_export_parity(tiny, tmp_path):
+    import keras
+
+    from training.model import ModelConfig
+    from training.onnx_utils import onnx_predict, onnx_session, to_onnx
+    from training.train import train
+
+    config = ModelConfig(**TINY)
+    splits = tdata.make_splits(load_folders(tiny["folders"]), "official", 0.25, seed=0)
+    out = str(tmp_path / "run")
+    state = train(config, splits, out, epochs=1, verbose=0)
+    assert state["epoch"] == 1 and os.path.exists(os.path.join(out, "best.keras"))
+    state = train(config, splits, out, epochs=2, verbose=0)  # resumes after epoch 1
+    with open(os.path.join(out, "state.json")) as stream:
+        assert [h["epoch"] for h in json.load(stream)["history"]] == [1, 2]
+    assert state["epoch"] == 2
+
+    model = keras.models.load_model(os.path.join(out, "best.keras"), compile=False)
+    inputs = splits["test"].inputs()
+    for tta in (False, True):
+        path = str(tmp_path / f"model{int(tta)}.onnx")
+        to_onnx(model, path, tta=tta)
+        session = onnx_session(path)
+        assert [i.name for i in session.get_inputs()] == ["face"]
+        assert [o.name for o in session.get_outputs()] == ["scores"]
+        assert session.get_inputs()[0].shape[1:] == [48, 48, 1]
+        expected = model.predict(inputs, verbose=0)
+        if tta:
+            expected = (expected + model.predict(inputs[:, :, ::-1], verbose=0)) / 2
+        got = onnx_predict(session, inputs)
+        assert np.abs(got - expected).max() < 1e-4
+        np.testing.assert_allclose(got.sum(1), 1.0, atol=1e-5)

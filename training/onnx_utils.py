@@ -1,0 +1,64 @@
+"""Keras -> ONNX conversion and a one-thread ONNX Runtime session (shared by the steps)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from emotion_ros.preprocessing import INPUT_SHAPE
+from training.model import INPUT_NAME, OUTPUT_NAME
+
+
+def to_onnx(model, path: str, *, tta: bool = False, opset: int = 17) -> None:
+    """Write `model` as ONNX: input `face` [N,48,48,1] float32, output `scores` [N,7].
+
+    With `tta`, the graph scores each face and its horizontal mirror in one batch and
+    returns the mean of the two softmax outputs.
+    """
+    import tensorflow as tf
+    import tf2onnx
+
+    spec = (tf.TensorSpec((None, *INPUT_SHAPE), tf.float32, name=INPUT_NAME),)
+
+    @tf.function(input_signature=spec)
+    def scores(face):
+        if not tta:
+            return tf.identity(model(face, training=False), name=OUTPUT_NAME)
+        count = tf.shape(face)[0]
+        both = model(tf.concat([face, tf.reverse(face, axis=[2])], axis=0), training=False)
+        return tf.identity((both[:count] + both[count:]) * 0.5, name=OUTPUT_NAME)
+
+    model_proto, _ = tf2onnx.convert.from_function(scores, input_signature=spec, opset=opset)
+    graph = model_proto.graph
+    # tf2onnx names tensors after TensorFlow's (e.g. "face:0", "Identity:0").
+    _rename(graph, graph.input[0].name, INPUT_NAME)
+    _rename(graph, graph.output[0].name, OUTPUT_NAME)
+    with open(path, "wb") as stream:
+        stream.write(model_proto.SerializeToString())
+
+
+def _rename(graph, old: str, new: str) -> None:
+    for node in graph.node:
+        node.input[:] = [new if name == old else name for name in node.input]
+        node.output[:] = [new if name == old else name for name in node.output]
+    for value in (*graph.input, *graph.output):
+        if value.name == old:
+            value.name = new
+
+
+def onnx_session(path: str, threads: int = 1):
+    """ONNX Runtime CPU session with `threads` intra-op threads (inter-op 1)."""
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = threads
+    options.inter_op_num_threads = 1
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    return ort.InferenceSession(path, options, providers=["CPUExecutionProvider"])
+
+
+def onnx_predict(session, inputs: np.ndarray, batch_size: int = 256) -> np.ndarray:
+    """Scores (N, 7) of preprocessed `inputs` (N, 48, 48, 1)."""
+    name = session.get_inputs()[0].name
+    out = [session.run(None, {name: inputs[i:i + batch_size]})[0]
+           for i in range(0, len(inputs), batch_size)]
+    return np.concatenate(out) if out else np.zeros((0, 7), np.float32)
