@@ -48,7 +48,10 @@ def build_parameters(args) -> dict[str, dict]:
         node, _, parameter = name.partition(".")
         if not parameter or node not in parameters:
             raise SystemExit(f"--set {item}: expected NODE.PARAM=VALUE with NODE one of {', '.join(parameters)}")
-        parameters[node][parameter] = yaml.safe_load(value)
+        value = yaml.safe_load(value)
+        if isinstance(parameters[node].get(parameter), float) and isinstance(value, int):
+            value = float(value)  # ROS parameters are typed: 30 for a double parameter means 30.0
+        parameters[node][parameter] = value
     parameters["monitor"] = {"echo": not args.no_echo, "video_path": args.video}
     return parameters
 
@@ -61,14 +64,16 @@ def node_class(name: str):
 
 def run(args) -> dict:
     import rclpy
-    from rclpy.executors import SingleThreadedExecutor
+    from rclpy.experimental import EventsExecutor
 
     names = list(graph.PIPELINE_NODES) + (list(graph.EXAMPLE_NODES) if args.behaviour else [])
     with tempfile.TemporaryDirectory(prefix="emotion_ros-") as tmp:
         params_file = graph.write_parameters(build_parameters(args), Path(tmp) / "parameters.yaml")
         ros_args = ["--ros-args", "--params-file", str(params_file)]
+        if args.mode == "processes":  # the same transports in every process, this one included
+            os.environ.setdefault("FASTDDS_BUILTIN_TRANSPORTS", "LARGE_DATA")
         rclpy.init(args=ros_args)
-        executor = SingleThreadedExecutor()
+        executor = EventsExecutor()
         children, nodes = [], []
         try:
             monitor = node_class("monitor")()
@@ -77,9 +82,7 @@ def run(args) -> dict:
                 nodes += [node_class(name)() for name in names]
                 finished = lambda: nodes[1].finished.is_set()  # noqa: E731 - the driver
             else:
-                env = dict(os.environ)
-                env.setdefault("FASTDDS_BUILTIN_TRANSPORTS", "LARGE_DATA")
-                children = [subprocess.Popen([sys.executable, "-m", f"emotion_ros.nodes.{name}", *ros_args], env=env)
+                children = [subprocess.Popen([sys.executable, "-m", f"emotion_ros.nodes.{name}", *ros_args])
                             for name in names]
                 finished = lambda: children[0].poll() is not None  # noqa: E731 - the driver
             for node in nodes:

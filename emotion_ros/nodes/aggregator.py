@@ -5,7 +5,7 @@ from rclpy.node import Node
 
 from emotion_ros.labels import EMOTIONS, UNKNOWN_PERSON
 from emotion_ros.msg import FaceArray, PersonEmotion
-from emotion_ros.nodes.common import OnceLogger, declare, main_for, stamp_key
+from emotion_ros.nodes.common import FACES_QOS, OnceLogger, declare, main_for, stamp_key
 from emotion_ros.window import WindowBank
 
 
@@ -20,7 +20,7 @@ class Aggregator(Node):
         self.window_length = length
         self.problems = OnceLogger(self)
         self.publisher = self.create_publisher(PersonEmotion, "person_emotions", 10)
-        self.create_subscription(FaceArray, "faces/classified", self.on_faces, 10)
+        self.create_subscription(FaceArray, "faces/classified", self.on_faces, FACES_QOS)
 
     def on_faces(self, msg: FaceArray):
         """Push each face's raw emotion into its person's window; publish one PersonEmotion per face."""

@@ -25,6 +25,10 @@ def image_qos(reliable: bool) -> QoSProfile:
     return QoSProfile(history=HistoryPolicy.KEEP_LAST, depth=1, reliability=ReliabilityPolicy.BEST_EFFORT)
 
 
+FACES_QOS = QoSProfile(history=HistoryPolicy.KEEP_LAST, depth=2, reliability=ReliabilityPolicy.RELIABLE)
+"""FaceArray topics: reliable, but a consumer that falls behind skips to fresh frames."""
+
+
 def image_to_array(msg: Image, expected: str) -> np.ndarray:
     """A numpy view (no copy) of an Image; ValueError naming the problem if it is malformed."""
     if msg.encoding != expected:

@@ -13,11 +13,14 @@ from emotion_ros.nodes.common import array_to_image, declare, image_qos, main_fo
 class Driver(Node):
     def __init__(self):
         super().__init__("driver")
+        self.finished, self._stop, self._thread = threading.Event(), threading.Event(), None
         self.source_kind = declare(self, "source", "fakenect", "kinect | webcam | video | fakenect")
         path = declare(self, "path", "", "video file or fakenect directory; empty = the bundled sample")
         device = declare(self, "device", 0, "webcam index or Kinect number")
         loop = declare(self, "loop", False, "restart a video or recording at its end")
         realtime = declare(self, "realtime", True, "replay recordings at their recorded pace")
+        max_rate = declare(self, "max_rate_hz", 0.0, "publish at most this many frames per second; 0 = no limit")
+        self.min_period = 1.0 / max_rate if max_rate > 0 else 0.0
         self.frame_id = declare(self, "frame_id", "camera_rgb_optical_frame", "frame id of images and CameraInfo")
         self.focal_length = declare(self, "focal_length_px", 525.0, "focal length at 640 px width, for CameraInfo")
         qos = image_qos(declare(self, "image_qos_reliable", False, "reliable image QoS instead of best effort"))
@@ -31,11 +34,10 @@ class Driver(Node):
                                         loop=loop, realtime=realtime),
             report=self.get_logger().warning,
         )
-        self.finished = threading.Event()
-        self._stop = threading.Event()
         self._thread = threading.Thread(target=self._capture_loop, name="capture", daemon=True)
         self._thread.start()
-        self.get_logger().info(f"publishing {self.source_kind} {path or device} on camera/image_raw")
+        where = path or (device if self.source_kind in ("kinect", "webcam") else "bundled sample")
+        self.get_logger().info(f"publishing {self.source_kind} {where} on camera/image_raw")
 
     def bundled_sample(self) -> str:
         """The sample recording shipped with the package, for the fakenect source without a path."""
@@ -50,9 +52,14 @@ class Driver(Node):
         deadline = time.monotonic() + self.wait_s
         while self.rgb_pub.get_subscription_count() == 0 and time.monotonic() < deadline and not self._stop.is_set():
             time.sleep(0.02)
+        next_frame = time.monotonic()
         while not self._stop.is_set():
+            time.sleep(max(0.0, next_frame - time.monotonic()))
             frame = self.source.poll()
             if frame is not None:
+                next_frame = max(next_frame + self.min_period, time.monotonic() - self.min_period)
+                if not self.context.ok():  # shutting down (Ctrl-C, SIGTERM)
+                    return
                 self.publish(frame)
             elif self.source.ended:
                 self.get_logger().info("end of stream")
@@ -83,8 +90,9 @@ class Driver(Node):
 
     def destroy_node(self):
         self._stop.set()
-        self._thread.join(timeout=2.0)
-        self.source.close()
+        if self._thread is not None:
+            self._thread.join(timeout=2.0)
+            self.source.close()
         super().destroy_node()
 
 

@@ -4,7 +4,7 @@ from rclpy.node import Node
 
 from emotion_ros.emotion import EmotionClassifier
 from emotion_ros.msg import FaceArray
-from emotion_ros.nodes.common import OnceLogger, declare, image_to_array, main_for
+from emotion_ros.nodes.common import FACES_QOS, OnceLogger, declare, image_to_array, main_for
 
 
 class Emotion(Node):
@@ -19,8 +19,8 @@ class Emotion(Node):
         except (OSError, ValueError, RuntimeError) as error:
             self.classifier = None
             self.get_logger().error(f"no emotion model: {error}; faces pass on without scores")
-        self.publisher = self.create_publisher(FaceArray, "faces/classified", 10)
-        self.create_subscription(FaceArray, "faces/identified", self.on_faces, 10)
+        self.publisher = self.create_publisher(FaceArray, "faces/classified", FACES_QOS)
+        self.create_subscription(FaceArray, "faces/identified", self.on_faces, FACES_QOS)
 
     def on_faces(self, msg: FaceArray):
         """Score all faces of the frame at once and pass the frame on."""

@@ -6,7 +6,7 @@ from sensor_msgs.msg import Image
 
 from emotion_ros import depth, detection, drawing, tracking
 from emotion_ros.msg import Face, FaceArray
-from emotion_ros.nodes.common import (OnceLogger, StampPairer, array_to_image, declare, image_qos,
+from emotion_ros.nodes.common import (FACES_QOS, OnceLogger, StampPairer, array_to_image, declare, image_qos,
                                       image_to_array, main_for, roi, stamp_key)
 
 RGB, DEPTH = 0, 1
@@ -31,7 +31,7 @@ class FaceDetector(Node):
         self.tracker = tracking.FaceTracker(max_missed=max_missed)
         self.pairer = StampPairer()
         self.problems = OnceLogger(self)
-        self.faces_pub = self.create_publisher(FaceArray, "faces", 10)
+        self.faces_pub = self.create_publisher(FaceArray, "faces", FACES_QOS)
         self.annotated_pub = self.create_publisher(Image, "faces/annotated", qos)
         self.create_subscription(Image, "camera/image_raw", lambda msg: self.on_image(RGB, msg), qos)
         if self.use_depth:

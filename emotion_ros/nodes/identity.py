@@ -5,7 +5,7 @@ from rclpy.node import Node
 from emotion_ros import identity
 from emotion_ros.labels import UNKNOWN_PERSON
 from emotion_ros.msg import FaceArray
-from emotion_ros.nodes.common import OnceLogger, declare, image_to_array, main_for
+from emotion_ros.nodes.common import FACES_QOS, OnceLogger, declare, image_to_array, main_for
 
 
 class Identity(Node):
@@ -22,8 +22,8 @@ class Identity(Node):
         except (OSError, ValueError, KeyError) as error:
             self.identifier = None
             self.get_logger().error(f"{error}; every face will be '{UNKNOWN_PERSON}'")
-        self.publisher = self.create_publisher(FaceArray, "faces/identified", 10)
-        self.create_subscription(FaceArray, "faces", self.on_faces, 10)
+        self.publisher = self.create_publisher(FaceArray, "faces/identified", FACES_QOS)
+        self.create_subscription(FaceArray, "faces", self.on_faces, FACES_QOS)
 
     def on_faces(self, msg: FaceArray):
         """Fill in the identity of every face and pass the frame on."""

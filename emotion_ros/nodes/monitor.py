@@ -8,11 +8,12 @@ import cv2
 import numpy as np
 import yaml
 from rclpy.node import Node
+from rclpy.qos import QoSProfile, ReliabilityPolicy
 from sensor_msgs.msg import Image
 
 from emotion_ros import drawing
 from emotion_ros.msg import FaceArray, PersonEmotion
-from emotion_ros.nodes.common import declare, image_qos, image_to_array, main_for, stamp_key
+from emotion_ros.nodes.common import declare, image_to_array, main_for, stamp_key
 
 FLUSH_AFTER_FRAMES = 5  # a frame is drawn once this many newer frames arrived: its results are in
 
@@ -49,7 +50,9 @@ class Monitor(Node):
         self.create_subscription(PersonEmotion, "person_emotions", self.on_person_emotion, 100)
         self.create_subscription(FaceArray, "faces/classified", self.on_frame_done, 100)
         if self.video_path:
-            self.create_subscription(Image, "camera/image_raw", self.on_image, image_qos(True))
+            # best effort matches any camera publisher; a deep queue keeps every frame for the video
+            video_qos = QoSProfile(depth=30, reliability=ReliabilityPolicy.BEST_EFFORT)
+            self.create_subscription(Image, "camera/image_raw", self.on_image, video_qos)
 
     def on_person_emotion(self, msg: PersonEmotion):
         self.latencies_s.append(time.time() - stamp_key(msg.header) * 1e-9)
