@@ -14,7 +14,7 @@ import operator
 from collections import Counter, deque
 from dataclasses import dataclass
 
-from emotion_ros.labels import EMOTIONS, NEUTRAL
+from emotion_ros.labels import EMOTIONS, NEUTRAL, UNKNOWN_PERSON
 
 
 @dataclass(frozen=True)
@@ -105,3 +105,27 @@ class WindowBank:
             del self._windows[key]
             del self._last_seen[key]
         return gone
+
+
+class TrackNames:
+    """The enrolled name each face track was last identified as.
+
+    LBPH misses a known face in some frames (it comes out unknown); the track keeps the name
+    it was last given, so those frames still count towards that person's window. A track not
+    seen for more than `forget_after_s` seconds is forgotten.
+    """
+
+    def __init__(self, forget_after_s: float = 5.0):
+        self.forget_after_s = float(forget_after_s)
+        self._names: dict[int, str] = {}
+        self._last_seen: dict[int, float] = {}
+
+    def name(self, track_id: int, identity: str, now: float) -> str:
+        """`identity` if it is an enrolled name, else the track's last name, else `UNKNOWN_PERSON`."""
+        for gone in [t for t, seen in self._last_seen.items() if now - seen > self.forget_after_s]:
+            del self._last_seen[gone]
+            self._names.pop(gone, None)
+        self._last_seen[track_id] = now
+        if identity and identity != UNKNOWN_PERSON:
+            self._names[track_id] = identity
+        return self._names.get(track_id, UNKNOWN_PERSON)
