@@ -17,12 +17,11 @@ from rclpy.experimental import EventsExecutor  # noqa: E402
 from rclpy.qos import QoSProfile, ReliabilityPolicy  # noqa: E402
 from sensor_msgs.msg import Image  # noqa: E402
 
-from emotion_ros import capture, graph, identity, resources, run  # noqa: E402
-from emotion_ros.detection import make_detector  # noqa: E402
+from emotion_ros import capture, graph, resources, run  # noqa: E402
+from emotion_ros.demo import enrol_sample_people  # noqa: E402
 from emotion_ros.labels import EMOTIONS, NEUTRAL, UNKNOWN_PERSON  # noqa: E402
 from emotion_ros.msg import PersonEmotion  # noqa: E402
 from emotion_ros.nodes.common import stamp_key  # noqa: E402
-from emotion_ros.tools.enrol import enrol_from_dir  # noqa: E402
 
 from onnx_fixtures import make_brightness_model  # noqa: E402
 from ros_helpers import spin_until  # noqa: E402
@@ -30,9 +29,6 @@ from ros_helpers import spin_until  # noqa: E402
 FRAMES = 30
 DARK = 0.45            # brightness factor that turns a sample face's crop "Sad" for the test model
 SAD = EMOTIONS.index("Sad")
-# LBPH distance threshold for the sample's faces (upscaled 23x28 ORL photos): enrolled faces
-# come at 10-15, the stranger at 17-19.
-SAMPLE_THRESHOLD = 15.5
 
 
 def darken(rgb, box, factor):
@@ -59,16 +55,6 @@ def make_recording(path) -> list[dict]:
     return [[face for face in frame["faces"] if face["kind"] == "real"] for frame in truth]
 
 
-def enrol(store_dir) -> str:
-    store = identity.FaceStore(store_dir)
-    detector = make_detector("yunet")
-    for name in ("alice", "bob"):
-        enrol_from_dir(store, name, resources.enrol_sample_dir() / name, detector=detector, log=lambda _: None)
-    identifier = identity.LbphIdentifier(threshold=SAMPLE_THRESHOLD)
-    identifier.train_from_store(store)
-    return str(identifier.save(store_dir / "lbph.yml"))
-
-
 def overlaps(roi, box) -> bool:
     x, y, w, h = box
     return abs(roi.x_offset - x) < w / 2 and abs(roi.y_offset - y) < h / 2
@@ -81,7 +67,7 @@ def pipeline_run(tmp_path_factory):
     parameters = graph.node_parameters(source="fakenect", path=str(tmp / "recording"))
     parameters["driver"].update(image_qos_reliable=True, realtime=True)
     parameters["face_detector"]["image_qos_reliable"] = True
-    parameters["identity"]["model_path"] = enrol(tmp / "faces")
+    parameters["identity"]["model_path"] = enrol_sample_people(tmp / "faces")
     parameters["emotion"]["model_path"] = str(make_brightness_model(tmp / "brightness.onnx"))
     params_file = graph.write_parameters(parameters, tmp / "parameters.yaml")
 
