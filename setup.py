@@ -32,5 +32,6 @@ setup(
     entry_points={"console_scripts": [
         "emotion-ros-enrol = emotion_ros.tools.enrol:main",
         "emotion-ros-train-identity = emotion_ros.tools.train_identity:main",
+        "emotion-ros-record = emotion_ros.tools.record:main",
     ]},
 )

@@ -1,8 +1,7 @@
-#!/usr/bin/env python3
 """Record any frame source to a fakenect directory (replay with --source fakenect).
 
-    .venv/bin/python scripts/record.py --source kinect --frames 300 --out /tmp/my_recording
-    .venv/bin/python scripts/record.py --source video --path clip.avi --out /tmp/clip_dump
+    python -m emotion_ros.tools.record --source kinect --frames 300 --out /tmp/my_recording
+    python -m emotion_ros.tools.record --source video --path clip.avi --out /tmp/clip_dump
 
 Depth, when the source has it, is stored as registered millimetres (PGM maxval 10000).
 Stops after --frames frames (0 = until the stream ends or Ctrl-C).
@@ -12,22 +11,18 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-from emotion_ros.capture import KINDS, FakenectWriter, SourceError, open_source  # noqa: E402
+from emotion_ros.capture import KINDS, FakenectWriter, SourceError, open_source
 
 
-def main() -> int:
+def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--source", choices=KINDS, default="kinect")
     parser.add_argument("--path", default="", help="video file or fakenect directory")
     parser.add_argument("--device", type=int, default=0, help="Kinect or webcam index")
     parser.add_argument("--frames", type=int, default=0, help="frames to record, 0 = all")
     parser.add_argument("--out", required=True, help="new output directory")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     count = 0
     try:
         with open_source(args.source, path=args.path, device=args.device) as source, \
