@@ -11,31 +11,7 @@ from emotion_ros.nodes.common import array_to_image  # noqa: E402
 from emotion_ros.nodes.face_detector import DEPTH, RGB  # noqa: E402
 
 from onnx_fixtures import make_brightness_model  # noqa: E402
-
-
-class Recorder:
-    """Stands in for a node's logger and publisher: keeps what they were given."""
-
-    def __init__(self):
-        self.errors, self.warnings, self.published = [], [], []
-
-    def get_logger(self):
-        return self
-
-    def error(self, message):
-        self.errors.append(message)
-
-    def warning(self, message):
-        self.warnings.append(message)
-
-    def info(self, message):
-        pass
-
-    def publish(self, msg):
-        self.published.append(msg)
-
-    def get_subscription_count(self):
-        return 0
+from ros_helpers import Recorder  # noqa: E402
 
 
 @pytest.fixture
