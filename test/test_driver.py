@@ -1,7 +1,6 @@
 """The driver node: frames published as paired RGB/depth/CameraInfo, and a source that fails
 mid-stream is reported and retried while the node stays up."""
 
-
 import numpy as np
 import pytest
 
