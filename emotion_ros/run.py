@@ -22,6 +22,8 @@ import yaml
 from emotion_ros import graph
 
 DRAIN_S = 1.0  # after the last frame, let the graph finish the frames in flight
+CONNECT_TIMEOUT_S = 10.0
+CHAIN_TOPICS = ("faces", "faces/identified", "faces/classified", "person_emotions")
 
 
 def parse_args(argv=None):
@@ -62,6 +64,18 @@ def node_class(name: str):
                 if isinstance(value, type) and value.__module__ == module.__name__ and hasattr(value, "get_logger"))
 
 
+def spin_until_connected(executor, node, timeout_s: float = CONNECT_TIMEOUT_S) -> bool:
+    """Spin until every topic of the chain below the driver has a publisher and a subscriber,
+    so that the first camera frame travels the whole graph."""
+    def connected():
+        return all(node.count_publishers(t) and node.count_subscribers(t) for t in CHAIN_TOPICS)
+
+    deadline = time.monotonic() + timeout_s
+    while not connected() and time.monotonic() < deadline:
+        executor.spin_once(timeout_sec=0.05)
+    return connected()
+
+
 def run(args) -> dict:
     import rclpy
     from rclpy.experimental import EventsExecutor
@@ -78,15 +92,23 @@ def run(args) -> dict:
         try:
             monitor = node_class("monitor")()
             nodes.append(monitor)
+            executor.add_node(monitor)
+            # the driver starts last, once the rest of the graph is connected
             if args.mode == "composed":
-                nodes += [node_class(name)() for name in names]
-                finished = lambda: nodes[1].finished.is_set()  # noqa: E731 - the driver
+                nodes += [node_class(name)() for name in names[1:]]
+                for node in nodes[1:]:
+                    executor.add_node(node)
+                spin_until_connected(executor, monitor)
+                driver = node_class("driver")()
+                nodes.append(driver)
+                executor.add_node(driver)
+                finished = driver.finished.is_set
             else:
-                children = [subprocess.Popen([sys.executable, "-m", f"emotion_ros.nodes.{name}", *ros_args])
-                            for name in names]
-                finished = lambda: children[0].poll() is not None  # noqa: E731 - the driver
-            for node in nodes:
-                executor.add_node(node)
+                command = [sys.executable, "-m", "emotion_ros.nodes.{}", *ros_args]
+                children = [subprocess.Popen([part.format(name) for part in command]) for name in names[1:]]
+                spin_until_connected(executor, monitor)
+                children.append(subprocess.Popen([part.format("driver") for part in command]))
+                finished = lambda: children[-1].poll() is not None  # noqa: E731 - the driver
             started = time.monotonic()
             stop_at = None
             while rclpy.ok():

@@ -81,10 +81,14 @@ def pipeline_run(tmp_path_factory):
         listener.create_subscription(PersonEmotion, "person_emotions", people.append, 100)
         executor = EventsExecutor()
         executor.add_node(listener)
-        nodes = [run.node_class(name)() for name in graph.PIPELINE_NODES]
+        nodes = [run.node_class(name)() for name in graph.PIPELINE_NODES[1:]]
         for node in nodes:
             executor.add_node(node)
-        assert spin_until(executor, nodes[0].finished.is_set, 30.0), "the recording did not play to its end"
+        assert run.spin_until_connected(executor, listener)
+        driver = run.node_class("driver")()
+        executor.add_node(driver)
+        nodes.append(driver)
+        assert spin_until(executor, driver.finished.is_set, 30.0), "the recording did not play to its end"
         spin_until(executor, lambda: False, 1.0)  # let the frames in flight arrive
         for node in nodes + [listener]:
             node.destroy_node()
@@ -102,6 +106,7 @@ def test_every_message_is_stamped_with_its_source_frame(pipeline_run):
     assert len(image_stamps) == FRAMES
     frame_of = {stamp: index for index, stamp in enumerate(image_stamps)}
     assert people and all(stamp_key(p.header) in frame_of for p in people)
+    assert {frame_of[stamp_key(p.header)] for p in people} == set(range(FRAMES)), "a frame was lost"
     for person in people:
         boxes = [face["box"] for face in truth[frame_of[stamp_key(person.header)]]]
         assert any(overlaps(person.roi, box) for box in boxes), "a face's box is not in the frame its stamp names"

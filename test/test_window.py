@@ -136,8 +136,11 @@ def test_a_track_keeps_its_name_through_frames_where_identity_misses():
     assert names.name(2, UNKNOWN_PERSON, 0.3) == UNKNOWN_PERSON
 
 
-def test_a_track_takes_its_latest_name_and_is_forgotten_when_gone():
+def test_a_track_keeps_its_majority_name_and_is_forgotten_when_gone():
     names = TrackNames(forget_after_s=1.0)
     names.name(1, "alice", 0.0)
-    assert names.name(1, "bob", 0.5) == "bob"
+    names.name(1, "alice", 0.1)
+    assert names.name(1, "bob", 0.2) == "alice"
+    assert names.name(1, "bob", 0.3) == "alice"  # a tie keeps the name given first
+    assert names.name(1, "bob", 0.4) == "bob"
     assert names.name(1, UNKNOWN_PERSON, 2.0) == UNKNOWN_PERSON
