@@ -31,8 +31,9 @@ stamp="$venv/.emotion_ros-requirements"
 wanted=$(cat requirements/*.txt; echo "${reqs[*]}")
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$wanted" ]; then
   echo "== installing Python requirements"
-  $pip install -q --upgrade pip wheel 'setuptools<80'
-  $pip install -q "${reqs[@]}"
+  # (this machine's pip config names local indexes that may be empty: drop those warnings)
+  $pip install -q --upgrade pip wheel 'setuptools<80' 2> >(grep -v "^WARNING: Location 'file:" >&2)
+  $pip install -q "${reqs[@]}" 2> >(grep -v "^WARNING: Location 'file:" >&2)
   echo "$wanted" > "$stamp"
 fi
 
@@ -45,6 +46,7 @@ for f in "$venv"/share/*/cmake/*rosidl_generator_pyExport.cmake; do
 done
 
 echo "== building messages and installing emotion_ros into $venv"
+mkdir -p build
 export AMENT_PREFIX_PATH="$venv" CMAKE_PREFIX_PATH="$venv" PATH="$venv/bin:$PATH"
 "$venv/bin/colcon" --log-base build/colcon-log build \
   --base-paths "$root" --build-base build/colcon --install-base "$venv" --merge-install \
