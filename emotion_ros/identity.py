@@ -16,6 +16,7 @@ import cv2
 import numpy as np
 
 from emotion_ros.labels import UNKNOWN_PERSON
+from emotion_ros.preprocessing import to_gray
 
 # LBPH distance threshold, chosen with scripts/evaluate_identity.py on the ORL faces (the 23x28
 # copy; s1..s30 enrolled with photos 1-5 and tested on 6-10, s31..s40 as strangers; grid 4x4,
@@ -28,6 +29,7 @@ from emotion_ros.labels import UNKNOWN_PERSON
 DEFAULT_THRESHOLD = 10.4
 CROP_SIZE = 100
 GRID = 4
+MIN_CROP_SIDE = 8
 
 _PHOTO = re.compile(r"^(\d+)\.png$")
 
@@ -63,26 +65,12 @@ def validate_name(name: str) -> str:
     return name
 
 
-def to_gray(crop: np.ndarray) -> np.ndarray:
-    """Return an 8-bit grey copy of a grey (HxW, HxWx1) or BGR (HxWx3) uint8 crop."""
-    crop = np.asarray(crop)
-    if crop.dtype != np.uint8:
-        raise ValueError(f"face crop must be uint8, got {crop.dtype}")
-    if crop.ndim == 3 and crop.shape[2] == 3:
-        crop = cv2.cvtColor(crop, cv2.COLOR_BGR2GRAY)
-    elif crop.ndim == 3 and crop.shape[2] == 1:
-        crop = crop[:, :, 0]
-    if crop.ndim != 2 or crop.shape[0] < 8 or crop.shape[1] < 8:
-        raise ValueError(f"face crop must be HxW or HxWx3 with H, W >= 8, got shape {crop.shape}")
-    return np.ascontiguousarray(crop)
-
-
 def normalize_crop(crop: np.ndarray, size: int = CROP_SIZE) -> np.ndarray:
     """The one LBPH input normalisation, for training and prediction alike.
 
     Grey, resized to `size` x `size` (area interpolation when shrinking), histogram equalised.
     """
-    gray = to_gray(crop)
+    gray = to_gray(crop, MIN_CROP_SIDE)
     shrinking = gray.shape[0] * gray.shape[1] > size * size
     gray = cv2.resize(gray, (size, size), interpolation=cv2.INTER_AREA if shrinking else cv2.INTER_LINEAR)
     return cv2.equalizeHist(gray)
@@ -99,7 +87,7 @@ class FaceStore:
 
     def add(self, name: str, crop: np.ndarray) -> Path:
         """Save `crop` as the person's next numbered PNG and return its path."""
-        gray = to_gray(crop)
+        gray = np.ascontiguousarray(to_gray(crop, MIN_CROP_SIDE))
         folder = self.person_dir(name)
         folder.mkdir(parents=True, exist_ok=True)
         numbers = [int(m.group(1)) for p in folder.iterdir() if (m := _PHOTO.match(p.name))]

@@ -12,8 +12,9 @@ INPUT_SIZE = 48
 INPUT_SHAPE = (INPUT_SIZE, INPUT_SIZE, 1)
 
 
-def preprocess_face(face: np.ndarray) -> np.ndarray:
-    """Return one model input (48, 48, 1) float32 in [0, 1] from an 8-bit grey or BGR crop."""
+def to_gray(face: np.ndarray, min_side: int = 2) -> np.ndarray:
+    """An 8-bit grey (HxW) crop from a grey (HxW, HxWx1) or BGR (HxWx3) uint8 one, at least
+    `min_side` pixels each way; ValueError naming the problem otherwise."""
     face = np.asarray(face)
     if face.dtype != np.uint8:
         raise ValueError(f"face crop must be uint8, got {face.dtype}")
@@ -21,8 +22,14 @@ def preprocess_face(face: np.ndarray) -> np.ndarray:
         face = cv2.cvtColor(face, cv2.COLOR_BGR2GRAY)
     elif face.ndim == 3 and face.shape[2] == 1:
         face = face[:, :, 0]
-    if face.ndim != 2 or face.shape[0] < 2 or face.shape[1] < 2:
-        raise ValueError(f"face crop must be HxW or HxWx3 with H, W >= 2, got shape {face.shape}")
+    if face.ndim != 2 or face.shape[0] < min_side or face.shape[1] < min_side:
+        raise ValueError(f"face crop must be HxW or HxWx3 with H, W >= {min_side}, got shape {face.shape}")
+    return face
+
+
+def preprocess_face(face: np.ndarray) -> np.ndarray:
+    """Return one model input (48, 48, 1) float32 in [0, 1] from an 8-bit grey or BGR crop."""
+    face = to_gray(face)
     if face.shape != (INPUT_SIZE, INPUT_SIZE):
         face = cv2.resize(face, (INPUT_SIZE, INPUT_SIZE), interpolation=cv2.INTER_AREA)
     return (face.astype(np.float32) * (1.0 / 255.0))[:, :, np.newaxis]
