@@ -18,11 +18,11 @@ def declare(node: Node, name: str, default, description: str):
     return node.declare_parameter(name, default, ParameterDescriptor(description=description)).value
 
 
-def image_qos(reliable: bool) -> QoSProfile:
-    """Camera-stream QoS: best effort, newest frame only, unless `reliable`."""
+def image_qos(reliable: bool, depth: int = 1) -> QoSProfile:
+    """Camera-stream QoS: best effort keeping the newest `depth` frames, unless `reliable`."""
     if reliable:
         return QoSProfile(history=HistoryPolicy.KEEP_LAST, depth=10, reliability=ReliabilityPolicy.RELIABLE)
-    return QoSProfile(history=HistoryPolicy.KEEP_LAST, depth=1, reliability=ReliabilityPolicy.BEST_EFFORT)
+    return QoSProfile(history=HistoryPolicy.KEEP_LAST, depth=depth, reliability=ReliabilityPolicy.BEST_EFFORT)
 
 
 FACES_QOS = QoSProfile(history=HistoryPolicy.KEEP_LAST, depth=2, reliability=ReliabilityPolicy.RELIABLE)
@@ -109,7 +109,9 @@ class StampPairer:
     discards everything older than itself, so a lost message never stalls the stream.
     """
 
-    def __init__(self, keep: int = 4):
+    KEEP = 4
+
+    def __init__(self, keep: int = KEEP):
         self._keep = keep
         self._waiting = ({}, {})
 

@@ -23,7 +23,8 @@ class FaceDetector(Node):
                 declare(self, "max_distance_m", 3.0, "farthest accepted face distance, metres"))
         self.crop_size = declare(self, "crop_size", 96, "side of the grey face crop sent downstream, pixels")
         max_missed = declare(self, "max_missed_frames", 5, "a track is dropped after this many frames unseen")
-        qos = image_qos(declare(self, "image_qos_reliable", False, "reliable image QoS instead of best effort"))
+        reliable = declare(self, "image_qos_reliable", False, "reliable image QoS instead of best effort")
+        qos = image_qos(reliable)
 
         options = {"width": width, "score_threshold": score} if name == "yunet" else {}
         self.detector = detection.make_detector(name, **options)
@@ -35,7 +36,9 @@ class FaceDetector(Node):
         self.annotated_pub = self.create_publisher(Image, "faces/annotated", qos)
         self.create_subscription(Image, "camera/image_raw", lambda msg: self.on_image(RGB, msg), qos)
         if self.use_depth:
-            self.create_subscription(Image, "camera/depth/image_raw", lambda msg: self.on_image(DEPTH, msg), qos)
+            # a few depth images wait, so the newest RGB image finds its partner even when we lag
+            self.create_subscription(Image, "camera/depth/image_raw", lambda msg: self.on_image(DEPTH, msg),
+                                     image_qos(reliable, depth=StampPairer.KEEP))
             self.get_logger().info(f"{name} detector, depth gating {band[0]}-{band[1]} m")
         else:
             self.get_logger().warning(f"{name} detector, depth gating OFF (use_depth is false)")
