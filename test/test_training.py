@@ -124,7 +124,8 @@ def test_train_resume_export_parity(tiny, tmp_path):
     out = str(tmp_path / "run")
     state = train(config, splits, out, epochs=1, verbose=0)
     assert state["epoch"] == 1 and os.path.exists(os.path.join(out, "best.keras"))
-    state = train(config, splits, out, epochs=2, verbose=0)  # resumes after epoch 1
+    state = train(config, splits, out, epochs=2, verbose=0)  # resumes, re-plans the schedule
+    assert state["run"]["epochs"] == 2
     with open(os.path.join(out, "state.json")) as stream:
         assert [h["epoch"] for h in json.load(stream)["history"]] == [1, 2]
     assert state["epoch"] == 2

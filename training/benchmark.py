@@ -63,7 +63,8 @@ def candidates(repeats: int) -> None:
     print(f"{'candidate':<40}{'MMAC':>7}{'params':>9}{'ms (b1)':>9}{'ms TTA':>9}")
     with tempfile.TemporaryDirectory() as tmp:
         for name, stages in CANDIDATES.items():
-            config = CONFIGS["seed"] if stages is None else CONFIGS["improved"].replace(stages=stages)
+            config = (CONFIGS["seed"] if stages is None
+                      else CONFIGS["improved"].replace(stages=stages))
             model = build_model(config)
             row = []
             for tta in (False, True):

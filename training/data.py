@@ -135,7 +135,8 @@ def load_csv(path: str) -> Dataset:
             try:
                 code = int(row["emotion"])
             except (TypeError, ValueError):
-                raise DatasetError(f"{where}: emotion {row['emotion']!r} is not an integer") from None
+                raise DatasetError(f"{where}: emotion {row['emotion']!r} is not an integer") \
+                    from None
             if not 0 <= code < len(EMOTIONS):
                 raise DatasetError(f"{where}: unknown class code {code}")
             try:

@@ -2,7 +2,8 @@
 
 Every epoch writes `<out>/last.keras` (model + optimizer state) and `<out>/state.json`
 (epoch, best validation accuracy, history); running the same command again resumes from
-them. The best model by validation accuracy is `<out>/best.keras`.
+them (a different --epochs re-plans the learning-rate schedule from the current step).
+The best model by validation accuracy is `<out>/best.keras`.
 """
 
 from __future__ import annotations
@@ -72,8 +73,8 @@ def make_dataset(data: Dataset, config: ModelConfig, *, train: bool, seed: int,
     return ds.prefetch(2)
 
 
-def make_optimizer(config: ModelConfig, steps_per_epoch: int, epochs: int):
-    """Adam/AdamW/SGD with the configured learning-rate schedule."""
+def make_learning_rate(config: ModelConfig, steps_per_epoch: int, epochs: int):
+    """The configured learning rate: a schedule over optimizer steps, or a constant."""
     import keras
 
     if config.schedule == "inverse_time":
@@ -89,6 +90,14 @@ def make_optimizer(config: ModelConfig, steps_per_epoch: int, epochs: int):
         lr = config.learning_rate
     else:
         raise ValueError(f"unknown schedule {config.schedule!r}")
+    return lr
+
+
+def make_optimizer(config: ModelConfig, steps_per_epoch: int, epochs: int):
+    """Adam/AdamW/SGD with the configured learning-rate schedule."""
+    import keras
+
+    lr = make_learning_rate(config, steps_per_epoch, epochs)
     if config.optimizer == "adam":
         return keras.optimizers.Adam(lr)
     if config.optimizer == "adamw":
@@ -153,10 +162,17 @@ def train(config: ModelConfig, splits: dict[str, Dataset], out: str, epochs: int
             raise SystemExit(f"{out} holds a run of another configuration; use another --out")
         model = keras.models.load_model(last_path)
         print(f"resuming {out} after epoch {state['epoch']}", flush=True)
+        planned = state.setdefault("run", {}).get("epochs", epochs)
+        if planned != epochs:
+            # The schedule follows optimizer.iterations: rebuild it for the new total.
+            model.optimizer.learning_rate = make_learning_rate(config, steps, epochs)
+            state["run"]["epochs"] = epochs
+            print(f"learning-rate schedule re-planned from {planned} to {epochs} epochs",
+                  flush=True)
     else:
         keras.utils.set_random_seed(seed)
         state = {"config": config.to_dict(), "epoch": 0, "best_val_accuracy": -1.0,
-                 "best_epoch": 0, "history": [], "run": run_info or {}}
+                 "best_epoch": 0, "history": [], "run": {**(run_info or {}), "epochs": epochs}}
         model = build_model(config)
         compile_model(model, config, steps, epochs)
     if state["epoch"] >= epochs:
@@ -213,8 +229,7 @@ def main(argv=None) -> None:
     print(f"config {config.name}: train {len(splits['train'])}, val {len(splits['val'])}",
           flush=True)
     run_info = {"data": os.path.abspath(args.data), "protocol": args.protocol,
-                "val_fraction": args.val_fraction, "seed": args.seed, "subset": args.subset,
-                "epochs": args.epochs}
+                "val_fraction": args.val_fraction, "seed": args.seed, "subset": args.subset}
     state = train(config, splits, args.out, args.epochs, seed=args.seed,
                   verbose=1 if sys.stdout.isatty() else 2, run_info=run_info)
     print(f"best val accuracy {state['best_val_accuracy']:.4f} at epoch {state['best_epoch']}; "
