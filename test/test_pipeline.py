@@ -27,6 +27,7 @@ from onnx_fixtures import make_brightness_model  # noqa: E402
 from ros_helpers import spin_until  # noqa: E402
 
 FRAMES = 30
+RECORDED_FPS = 10.0    # slow enough that a busy test machine never makes the graph skip a frame
 DARK = 0.45            # brightness factor that turns a sample face's crop "Sad" for the test model
 SAD = EMOTIONS.index("Sad")
 
@@ -50,7 +51,7 @@ def make_recording(path) -> list[dict]:
             for face in truth[index]["faces"]:
                 if face["kind"] == "real" and (face["person"] == "alice" or (face["person"] == "bob" and index % 2)):
                     darken(rgb, face["box"], DARK)
-            writer.write(capture.Frame(rgb, frame.depth, 1000.0 + index / 30.0, index))
+            writer.write(capture.Frame(rgb, frame.depth, 1000.0 + index / RECORDED_FPS, index))
     source.close()
     return [[face for face in frame["faces"] if face["kind"] == "real"] for frame in truth]
 
