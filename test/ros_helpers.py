@@ -15,7 +15,7 @@ class Recorder:
     """Stands in for a node's logger and publisher: keeps what they were given."""
 
     def __init__(self):
-        self.errors, self.warnings, self.published = [], [], []
+        self.infos, self.errors, self.warnings, self.published = [], [], [], []
 
     def get_logger(self):
         return self
@@ -27,7 +27,7 @@ class Recorder:
         self.warnings.append(message)
 
     def info(self, message):
-        pass
+        self.infos.append(message)
 
     def publish(self, msg):
         self.published.append(msg)

@@ -15,12 +15,13 @@ class Behaviour(Node):
         self.create_subscription(PersonEmotion, "person_emotions", self.on_person_emotion, 10)
 
     def on_person_emotion(self, msg: PersonEmotion):
-        """Greet a person when their confirmed emotion changes."""
+        """Log when a person's confirmed emotion changes, as a robot would react to it."""
         known = msg.person != UNKNOWN_PERSON and msg.identity_confidence >= self.min_confidence
         who = msg.person if known else f"stranger #{msg.track_id}"
-        if self.last_emotion.get(who) == msg.emotion_label:
+        state = (msg.emotion_label, msg.confirmed)
+        if self.last_emotion.get(who) == state:
             return
-        self.last_emotion[who] = msg.emotion_label
+        self.last_emotion[who] = state
         if msg.confirmed:
             self.get_logger().info(f"{who} looks {msg.emotion_label} ({msg.emotion_share:.0%} of the window)")
         else:
