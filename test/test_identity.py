@@ -1,10 +1,12 @@
+import json
+
 import cv2
 import numpy as np
 import pytest
 
 from emotion_ros.identity import (
-    DEFAULT_THRESHOLD, FaceStore, IdentityResult, LbphIdentifier, default_model_path, default_store_dir,
-    normalize_crop)
+    DEFAULT_RATIO, DEFAULT_THRESHOLD, FaceStore, IdentityResult, LbphIdentifier, default_model_path,
+    default_store_dir, normalize_crop)
 from emotion_ros.labels import UNKNOWN_PERSON
 
 NAMES = ["ann", "bob", "cy"]
@@ -113,12 +115,69 @@ def test_enrolled_people_are_recognised(trained):
             assert result.distance <= trained.threshold
             assert result.confidence == pytest.approx(1 - result.distance / trained.threshold)
             assert 0 < result.confidence <= 1
+            assert 0 < result.ratio <= trained.max_ratio
 
 
 def test_stranger_is_unknown(trained):
     result = trained.predict(stranger_face())
     assert result.name == UNKNOWN_PERSON
     assert result.distance > trained.threshold and result.confidence == 0.0
+
+
+def test_defaults_use_the_ratio_test():
+    ident = LbphIdentifier()
+    assert ident.threshold == DEFAULT_THRESHOLD and ident.max_ratio == DEFAULT_RATIO
+    assert 0 < DEFAULT_RATIO < 1
+
+
+def test_person_distances_agree_with_distance(trained):
+    for probe in (synthetic_face(1, 10), synthetic_face(2, 11), stranger_face()):
+        per_person = trained.person_distances(probe)
+        label, dist = trained.distance(probe)
+        assert per_person.shape == (len(NAMES),) and per_person.dtype == np.float64
+        assert int(np.argmin(per_person)) == label
+        assert per_person.min() == pytest.approx(dist)
+        best, best_dist, ratio = LbphIdentifier.best_and_ratio(per_person)
+        result = trained.predict(probe)
+        assert (best, best_dist) == (label, pytest.approx(dist))
+        assert result.distance == pytest.approx(dist) and result.ratio == pytest.approx(ratio)
+        assert ratio == pytest.approx(dist / np.sort(per_person)[1])
+
+
+def test_best_and_ratio():
+    assert LbphIdentifier.best_and_ratio(np.array([5.0, 2.0, 4.0])) == (1, 2.0, 0.5)
+    assert LbphIdentifier.best_and_ratio(np.array([3.0])) == (0, 3.0, 0.0)
+    assert LbphIdentifier.best_and_ratio(np.array([0.0, 0.0])) == (0, 0.0, 1.0)
+
+
+def test_look_alikes_are_unknown_by_the_ratio_test():
+    """The same person enrolled under two names: every distance is well under the threshold,
+    but the two nearest people are about as near, so the ratio test answers unknown."""
+    crops = [synthetic_face(0, i) for i in range(8)] + [synthetic_face(1, i) for i in range(4)]
+    labels = [0] * 4 + [1] * 4 + [2] * 4
+    ident = LbphIdentifier()
+    ident.train(crops, labels, ["ann", "twin", "bob"])
+    plain = LbphIdentifier(max_ratio=1.0)
+    plain.train(crops, labels, ["ann", "twin", "bob"])
+    for photo in (10, 11, 12):
+        result = ident.predict(synthetic_face(0, photo))
+        assert result.distance <= ident.threshold and result.ratio > ident.max_ratio
+        assert result.name == UNKNOWN_PERSON and result.confidence == 0.0
+        assert plain.predict(synthetic_face(0, photo)).name in ("ann", "twin")
+    assert ident.predict(synthetic_face(1, 10)).name == "bob"
+
+
+def test_ratio_boundary():
+    ident = LbphIdentifier(threshold=1000.0)
+    ident.train([synthetic_face(p, i) for p in range(3) for i in range(4)], [p for p in range(3) for _ in range(4)],
+                NAMES)
+    probe = synthetic_face(1, 10)
+    ratio = ident.predict(probe).ratio
+    ident.max_ratio = ratio
+    assert ident.predict(probe).name == "bob"
+    ident.max_ratio = ratio * 0.999
+    result = ident.predict(probe)
+    assert result.name == UNKNOWN_PERSON and result.confidence == 0.0 and result.distance < ident.threshold
 
 
 def test_threshold_boundary():
@@ -136,16 +195,45 @@ def test_train_from_store_and_save_load_round_trip(tmp_path):
     for person, name in enumerate(NAMES):
         for photo in range(3):
             store.add(name, synthetic_face(person, photo))
-    ident = LbphIdentifier(threshold=12.5)
+    ident = LbphIdentifier(threshold=12.5, max_ratio=0.75)
     ident.train_from_store(store)
     model = ident.save(tmp_path / "model" / "lbph_model.yml")
     assert model.is_file() and LbphIdentifier.names_path(model).is_file()
 
     loaded = LbphIdentifier.load(model)
-    assert loaded.names == NAMES and loaded.threshold == 12.5
+    assert loaded.names == NAMES and loaded.threshold == 12.5 and loaded.max_ratio == 0.75
     probe = synthetic_face(2, 9)
     assert loaded.predict(probe) == ident.predict(probe)
-    assert LbphIdentifier.load(model, threshold=DEFAULT_THRESHOLD).threshold == DEFAULT_THRESHOLD
+    np.testing.assert_array_equal(loaded.person_distances(probe), ident.person_distances(probe))
+    overridden = LbphIdentifier.load(model, threshold=DEFAULT_THRESHOLD, max_ratio=DEFAULT_RATIO)
+    assert (overridden.threshold, overridden.max_ratio) == (DEFAULT_THRESHOLD, DEFAULT_RATIO)
+
+
+def test_model_saved_without_max_ratio_keeps_the_plain_threshold_rule(tmp_path):
+    ident = LbphIdentifier(threshold=12.5)
+    ident.train([synthetic_face(p, i) for p in range(3) for i in range(3)], [p for p in range(3) for _ in range(3)],
+                NAMES)
+    model = ident.save(tmp_path / "lbph_model.yml")
+    meta_path = LbphIdentifier.names_path(model)
+    meta = json.loads(meta_path.read_text())
+    del meta["max_ratio"]
+    meta_path.write_text(json.dumps(meta))
+    loaded = LbphIdentifier.load(model)
+    assert loaded.threshold == 12.5 and loaded.max_ratio == 1.0
+    assert LbphIdentifier.load(model, max_ratio=0.8).max_ratio == 0.8
+
+
+def test_model_and_names_that_do_not_match(tmp_path):
+    ident = LbphIdentifier()
+    ident.train([synthetic_face(p, i) for p in range(3) for i in range(2)], [p for p in range(3) for _ in range(2)],
+                NAMES)
+    model = ident.save(tmp_path / "lbph_model.yml")
+    meta_path = LbphIdentifier.names_path(model)
+    meta = json.loads(meta_path.read_text())
+    meta["names"] = NAMES[:2]
+    meta_path.write_text(json.dumps(meta))
+    with pytest.raises(ValueError, match="does not match"):
+        LbphIdentifier.load(model)
 
 
 def test_untrained_model_errors(tmp_path):
@@ -188,3 +276,6 @@ def test_bad_training_input():
         ident.train(crops, [0, 2], ["ann", "bob"])
     with pytest.raises(ValueError, match="threshold"):
         LbphIdentifier(threshold=0)
+    for bad in (0, -0.5, 1.01):
+        with pytest.raises(ValueError, match="max_ratio"):
+            LbphIdentifier(max_ratio=bad)
