@@ -13,11 +13,13 @@ class Identity(Node):
         super().__init__("identity")
         model_path = declare(self, "model_path", "", "LBPH model; empty = lbph_model.yml beside the face store")
         threshold = declare(self, "threshold", 0.0, "LBPH distance above which a face is unknown; 0 = the model's")
+        max_ratio = declare(self, "max_ratio", 0.0,
+                            "best / next person's distance above which a face is unknown; 0 = the model's")
 
         self.problems = OnceLogger(self)
         model_path = model_path or str(identity.default_model_path())
         try:
-            self.identifier = identity.LbphIdentifier.load(model_path, threshold or None)
+            self.identifier = identity.LbphIdentifier.load(model_path, threshold or None, max_ratio or None)
             self.get_logger().info(f"LBPH model {model_path}: {', '.join(self.identifier.names)}")
         except (OSError, ValueError, KeyError) as error:
             self.identifier = None
