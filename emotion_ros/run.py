@@ -59,9 +59,8 @@ def build_parameters(args) -> dict[str, dict]:
 
 
 def node_class(name: str):
-    module = import_module(f"emotion_ros.nodes.{name}")
-    return next(value for value in vars(module).values()
-                if isinstance(value, type) and value.__module__ == module.__name__ and hasattr(value, "get_logger"))
+    """The node class of `emotion_ros/nodes/<name>.py`, named in CamelCase (face_detector: FaceDetector)."""
+    return getattr(import_module(f"emotion_ros.nodes.{name}"), name.title().replace("_", ""))
 
 
 def spin_until_connected(executor, node, timeout_s: float = CONNECT_TIMEOUT_S) -> bool:
