@@ -65,9 +65,10 @@ def node_class(name: str):
 
 def spin_until_connected(executor, node, timeout_s: float = CONNECT_TIMEOUT_S) -> bool:
     """Spin until every topic of the chain below the driver has a publisher and a subscriber,
-    so that the first camera frame travels the whole graph."""
+    and `node`'s own subscriptions are matched, so the first camera frame travels the whole graph."""
     def connected():
-        return all(node.count_publishers(t) and node.count_subscribers(t) for t in CHAIN_TOPICS)
+        return (all(node.count_publishers(t) and node.count_subscribers(t) for t in CHAIN_TOPICS)
+                and all(s.get_publisher_count() for s in node.subscriptions if s.topic_name.lstrip("/") in CHAIN_TOPICS))
 
     deadline = time.monotonic() + timeout_s
     while not connected() and time.monotonic() < deadline:
