@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import warnings
 
 from training.data import load_dataset, make_splits
 from training.model import CONFIGS, build_model, configure_tensorflow, get_config
@@ -63,8 +64,10 @@ def save_plots(study, folder: str) -> list[str]:
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    import optuna
     from optuna.visualization import matplotlib as ovm
 
+    warnings.filterwarnings("ignore", category=optuna.exceptions.ExperimentalWarning)
     os.makedirs(folder, exist_ok=True)
     paths = []
     plots = {"optuna_history.png": ovm.plot_optimization_history,
