@@ -52,7 +52,8 @@ class Monitor(Node):
         if self.video_path:
             # best effort matches any camera publisher; a deep queue keeps every frame for the video
             video_qos = QoSProfile(depth=30, reliability=ReliabilityPolicy.BEST_EFFORT)
-            self.create_subscription(Image, "camera/image_raw", self.on_image, video_qos)
+            # the detector's view (faces kept in green, rejected in red with the reason), named here
+            self.create_subscription(Image, "faces/annotated", self.on_image, video_qos)
 
     def on_person_emotion(self, msg: PersonEmotion):
         self.latencies_s.append(time.time() - stamp_key(msg.header) * 1e-9)
