@@ -20,6 +20,8 @@ from training.model import configure_tensorflow
 from training.onnx_utils import onnx_predict, onnx_session, to_onnx
 from training.train import add_data_arguments
 
+SPLIT_NAMES = {"test": "FER2013 PublicTest (public_test/)", "val": "validation carve-out"}
+
 
 def metrics(labels: np.ndarray, predicted: np.ndarray) -> dict:
     """Accuracy, macro-F1, per-class precision/recall/F1/support and confusion matrices."""
@@ -118,12 +120,13 @@ def main(argv=None) -> None:
               f"{row['support']:>9}")
     if args.figure:
         plot_confusion(report["confusion_normalised"], args.figure,
-                       f"{name}: {args.split}, accuracy {report['accuracy']:.3f}")
+                       f"{name}: {'public_test' if args.split == 'test' else args.split}, "
+                       f"accuracy {report['accuracy']:.3f}")
     if args.metadata:
         with open(args.metadata) as stream:
             meta = json.load(stream)
         meta["metrics"] = {
-            "split": "FER2013 PublicTest (public_test/)" if args.split == "test" else args.split,
+            "split": SPLIT_NAMES.get(args.split, args.split),
             **{k: report[k] for k in ("faces", "accuracy", "macro_f1", "per_class")}}
         meta["onnx_latency"] = latency
         with open(args.metadata, "w") as stream:

@@ -66,7 +66,8 @@ def metadata(model_path: str, config: dict, run: dict, parity_result: dict, late
                       f"for training; public_test/ only for the final report"
                       if run.get("protocol", "official") == "official"
                       else "all merged, stratified 70/20/10 train/val/test"),
-            **{k: run[k] for k in ("epochs", "subset", "seed", "protocol") if k in run}},
+            **{k: run[k] for k in ("epochs", "best_epoch", "best_val_accuracy", "subset",
+                                   "seed", "protocol") if k in run}},
         "parity_keras_vs_onnx": parity_result,
         "onnx_latency": latency,
         "licence": LICENCES,
@@ -108,7 +109,9 @@ def main(argv=None) -> None:
     if os.path.exists(state_path):
         with open(state_path) as stream:
             state = json.load(stream)
-        config, run = state["config"], {**state.get("run", {}), "epochs": state["epoch"]}
+        config, run = state["config"], {**state.get("run", {}), "epochs": state["epoch"],
+                                         "best_epoch": state["best_epoch"],
+                                         "best_val_accuracy": state["best_val_accuracy"]}
     meta = metadata(args.model, config, run, result, latency, args.tta, args.opset)
     meta_path = args.metadata or os.path.splitext(args.out)[0] + ".json"
     with open(meta_path, "w") as stream:

@@ -32,6 +32,8 @@ def to_onnx(model, path: str, *, tta: bool = False, opset: int = 17) -> None:
     # tf2onnx names tensors after TensorFlow's (e.g. "face:0", "Identity:0").
     _rename(graph, graph.input[0].name, INPUT_NAME)
     _rename(graph, graph.output[0].name, OUTPUT_NAME)
+    for value in (graph.input[0], graph.output[0]):  # dynamic batch dimension named "N"
+        value.type.tensor_type.shape.dim[0].dim_param = "N"
     with open(path, "wb") as stream:
         stream.write(model_proto.SerializeToString())
 

@@ -21,10 +21,14 @@ from training.train import add_data_arguments, compile_model, make_dataset, subs
 
 
 def trial_config(trial, base):
-    """The base configuration with the post's hyper-parameters sampled by `trial`."""
+    """The base configuration with the post's hyper-parameters sampled by `trial`.
+
+    The optimiser is the post's: Adam with Keras 2 `decay` (inverse-time schedule).
+    """
     dropout = trial.suggest_float("dropout", 0.1, 0.5)
     return base.replace(
-        name=f"trial{trial.number}",
+        name=f"trial{trial.number}", optimizer="adam", schedule="inverse_time",
+        weight_decay=0.0, warmup_epochs=0,
         learning_rate=trial.suggest_float("learning_rate", 1e-5, 1e-1, log=True),
         decay=trial.suggest_float("decay", 1e-7, 1e-4, log=True),
         conv_dropout=dropout, dropout=dropout,
@@ -59,7 +63,7 @@ def objective(trial, base, splits, epochs: int, seed: int) -> float:
 
 
 def save_plots(study, folder: str) -> list[str]:
-    """Optimisation history and parameter importances as PNGs in `folder`."""
+    """`<study>_history.png` and `<study>_importances.png` (parameter importances) in `folder`."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -70,10 +74,14 @@ def save_plots(study, folder: str) -> list[str]:
     warnings.filterwarnings("ignore", category=optuna.exceptions.ExperimentalWarning)
     os.makedirs(folder, exist_ok=True)
     paths = []
-    plots = {"optuna_history.png": ovm.plot_optimization_history,
-             "optuna_importances.png": ovm.plot_param_importances}
+    plots = {f"{study.study_name}_history.png": ovm.plot_optimization_history,
+             f"{study.study_name}_importances.png": ovm.plot_param_importances}
     for name, plot in plots.items():
-        ax = plot(study)
+        try:
+            ax = plot(study)
+        except (ValueError, RuntimeError, ZeroDivisionError) as error:  # e.g. all values equal
+            print(f"no {name}: {error}")
+            continue
         fig = ax.figure
         fig.set_size_inches(6.4, 3.8)
         fig.set_dpi(90)
@@ -91,15 +99,16 @@ def main(argv=None) -> None:
                         help=f"base configuration, one of {sorted(CONFIGS)} or a JSON file")
     parser.add_argument("--storage", default="sqlite:///artifacts/optuna.db",
                         help="Optuna storage URL (default: %(default)s)")
-    parser.add_argument("--study", default="emotion-seed", help="study name")
+    parser.add_argument("--study", default="emotion-seed",
+                        help="study name (also the plots' file-name prefix)")
     parser.add_argument("--trials", type=int, default=10, help="total trials of the study")
     parser.add_argument("--epochs", type=int, default=3, help="epochs per trial")
     parser.add_argument("--subset", type=int, default=6000,
                         help="training faces per trial (validation: a fifth of it)")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--figures", default="docs/figures", help="folder for the plots")
-    parser.add_argument("--best", default="artifacts/search/best_params.json",
-                        help="best parameters JSON path")
+    parser.add_argument("--best", help="best parameters JSON path "
+                        "(default: artifacts/search/<study>_best.json)")
     args = parser.parse_args(argv)
 
     configure_tensorflow(args.threads)
@@ -126,8 +135,9 @@ def main(argv=None) -> None:
         "pruned": sum(t.state == optuna.trial.TrialState.PRUNED for t in trials),
         "best_value_val_accuracy": study.best_value, "best_params": study.best_params,
         "best_trial": study.best_trial.number}
-    os.makedirs(os.path.dirname(os.path.abspath(args.best)), exist_ok=True)
-    with open(args.best, "w") as stream:
+    best_path = args.best or os.path.join("artifacts", "search", f"{args.study}_best.json")
+    os.makedirs(os.path.dirname(os.path.abspath(best_path)), exist_ok=True)
+    with open(best_path, "w") as stream:
         json.dump(summary, stream, indent=1)
     print(json.dumps(summary, indent=1))
     for path in save_plots(study, args.figures):
