@@ -11,7 +11,7 @@ import argparse
 import dataclasses
 import json
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from emotion_ros.labels import EMOTIONS
 from emotion_ros.preprocessing import INPUT_SHAPE
@@ -53,7 +53,6 @@ class ModelConfig:
     shift: float = 0.0
     rotation_deg: float = 0.0
     class_weight: bool = False
-    extra: dict = field(default_factory=dict)
 
     def replace(self, **changes) -> "ModelConfig":
         """Return a copy with `changes` applied."""
