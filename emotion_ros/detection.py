@@ -115,13 +115,14 @@ def crop_face(image: np.ndarray, detection, margin: float = 0.0) -> np.ndarray:
     detector's tight box, as FER2013 faces are cropped; ~0.1-0.2 adds hair and jaw for
     identity. Accepts a grey or BGR image; returns uint8 grey (H x W).
     """
-    gray = image if image.ndim == 2 else cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
     x, y, w, h = detection.x, detection.y, detection.w, detection.h
     side = max(w, h) * (1.0 + 2.0 * margin)
     cx, cy = x + w / 2.0, y + h / 2.0
     x0, y0 = max(0, round(cx - side / 2)), max(0, round(cy - side / 2))
-    x1 = min(gray.shape[1], round(cx + side / 2))
-    y1 = min(gray.shape[0], round(cy + side / 2))
+    x1 = min(image.shape[1], round(cx + side / 2))
+    y1 = min(image.shape[0], round(cy + side / 2))
     if x1 <= x0 or y1 <= y0:
-        raise ValueError(f"face box {(x, y, w, h)} lies outside the {gray.shape[::-1]} image")
-    return gray[y0:y1, x0:x1].copy()
+        raise ValueError(f"face box {(x, y, w, h)} lies outside the {image.shape[1::-1]} image")
+    crop = image[y0:y1, x0:x1]
+    # grey conversion of the crop only, not of the whole frame
+    return crop.copy() if crop.ndim == 2 else cv2.cvtColor(crop, cv2.COLOR_BGR2GRAY)

@@ -18,7 +18,6 @@ class Aggregator(Node):
 
         self.windows = WindowBank(length, share, forget)
         self.track_names = TrackNames(forget)
-        self.window_length = length
         self.problems = OnceLogger(self)
         self.publisher = self.create_publisher(PersonEmotion, "person_emotions", 10)
         self.create_subscription(FaceArray, "faces/classified", self.on_faces, FACES_QOS)
@@ -51,7 +50,7 @@ class Aggregator(Node):
                 roi=face.roi,
                 distance_m=face.distance_m,
                 window_fill=confirmation.fill,
-                window_length=self.window_length,
+                window_length=self.windows.length,
             ))
 
 

@@ -62,10 +62,9 @@ class FaceDetector(Node):
         verdicts = [self.gate.check(depth_mm, face) for face in found]
         kept = [(face, verdict) for face, verdict in zip(found, verdicts) if verdict.kept]
         track_ids = self.tracker.update([(f.x, f.y, f.w, f.h) for f, _ in kept])
-        gray = cv2.cvtColor(bgr, cv2.COLOR_BGR2GRAY)
         faces = FaceArray(header=rgb_msg.header)
         for track_id, (face, verdict) in zip(track_ids, kept):
-            crop = cv2.resize(detection.crop_face(gray, face), (self.crop_size, self.crop_size),
+            crop = cv2.resize(detection.crop_face(bgr, face), (self.crop_size, self.crop_size),
                               interpolation=cv2.INTER_AREA)
             faces.faces.append(Face(
                 track_id=track_id, roi=roi(face.x, face.y, face.w, face.h), detection_score=float(face.score),
