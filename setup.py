@@ -1,7 +1,9 @@
 """`pip install .`: the ROS-free core, tools and shipped models, for machines without ROS 2.
 
 With ROS 2, build the package with colcon instead (package.xml, CMakeLists.txt): that also
-generates the messages and installs the nodes. `pip install .[training]` adds the training tools.
+generates the messages and installs the nodes. `pip install .[training]` adds the training
+dependencies; the `training/` modules run from a source checkout (`python -m training.train`),
+so no generic top-level `training` package lands in site-packages.
 """
 
 from pathlib import Path
@@ -24,7 +26,7 @@ setup(
     long_description_content_type="text/markdown",
     license="Apache-2.0",
     python_requires=">=3.10",
-    packages=find_packages(include=["emotion_ros", "emotion_ros.*", "training", "training.*"]),
+    packages=find_packages(include=["emotion_ros", "emotion_ros.*"]),
     package_data={"emotion_ros": ["models/*", "data/*", "data/*/*", "data/*/*/*"]},
     install_requires=requirements("runtime"),
     extras_require={"training": requirements("training"), "kinect": requirements("kinect"),
