@@ -2,10 +2,11 @@
 
 Space: learning rate 1e-5..1e-1 (log), decay 1e-7..1e-4 (log), dropout 0.1..0.5, L2
 0.01..0.05, kernel 3..5, batch 16/32/64/128. Trials train on a stratified subset of the
-training split for a few epochs and report validation accuracy each epoch to a
-MedianPruner. The study lives in SQLite storage, so re-running the command resumes it until
-`--trials` trials are done. Writes the optimisation-history and parameter-importance plots
-and the best parameters as JSON.
+training split for a few epochs and report the objective each epoch to a MedianPruner:
+validation accuracy (maximised), or validation loss (minimised), which still ranks trials
+that are too short to leave the majority class. The study lives in SQLite storage, so
+re-running the command resumes it until `--trials` trials are done. Writes the
+optimisation-history and parameter-importance plots and the best parameters as JSON.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ import argparse
 import json
 import os
 import warnings
+
+import numpy as np
 
 from training.data import load_dataset, make_splits
 from training.model import CONFIGS, build_model, configure_tensorflow, get_config
@@ -37,8 +40,12 @@ def trial_config(trial, base):
         batch_size=trial.suggest_categorical("batch_size", [16, 32, 64, 128]))
 
 
-def objective(trial, base, splits, epochs: int, seed: int) -> float:
-    """Best validation accuracy of one trial; reports every epoch for pruning."""
+OBJECTIVES = {"val_accuracy": "maximize", "val_loss": "minimize"}
+
+
+def objective(trial, base, splits, epochs: int, seed: int,
+              metric: str = "val_accuracy") -> float:
+    """Best `metric` (a key of OBJECTIVES) of one trial; reports every epoch for pruning."""
     import keras
     import optuna
 
@@ -49,14 +56,17 @@ def objective(trial, base, splits, epochs: int, seed: int) -> float:
     compile_model(model, config, -(-len(splits["train"]) // config.batch_size), epochs)
     train_ds = make_dataset(splits["train"], config, train=True, seed=seed)
     val_ds = make_dataset(splits["val"], config, train=False, seed=seed)
-    best = 0.0
+    better = max if OBJECTIVES[metric] == "maximize" else min
+    best = None
     for epoch in range(epochs):
         history = model.fit(train_ds, validation_data=val_ds, epochs=epoch + 1,
                             initial_epoch=epoch, verbose=0, shuffle=False)
-        accuracy = float(history.history["val_accuracy"][-1])
-        best = max(best, accuracy)
-        print(f"trial {trial.number} epoch {epoch + 1}: val_accuracy {accuracy:.4f}", flush=True)
-        trial.report(accuracy, epoch)
+        value = float(history.history[metric][-1])
+        if not np.isfinite(value):  # diverged: pruned, not recorded as a NaN value
+            raise optuna.TrialPruned(f"{metric} is {value}")
+        best = value if best is None else better(best, value)
+        print(f"trial {trial.number} epoch {epoch + 1}: {metric} {value:.4f}", flush=True)
+        trial.report(value, epoch)
         if trial.should_prune():
             raise optuna.TrialPruned()
     return best
@@ -101,6 +111,8 @@ def main(argv=None) -> None:
                         help="Optuna storage URL (default: %(default)s)")
     parser.add_argument("--study", default="emotion-seed",
                         help="study name (also the plots' file-name prefix)")
+    parser.add_argument("--objective", choices=sorted(OBJECTIVES), default="val_accuracy",
+                        help="what trials are ranked by (default: %(default)s)")
     parser.add_argument("--trials", type=int, default=10, help="total trials of the study")
     parser.add_argument("--epochs", type=int, default=3, help="epochs per trial")
     parser.add_argument("--subset", type=int, default=6000,
@@ -118,22 +130,28 @@ def main(argv=None) -> None:
     splits = {"train": subset(splits["train"], args.subset, args.seed),
               "val": subset(splits["val"], args.subset // 5, args.seed)}
     study = optuna.create_study(
-        study_name=args.study, storage=args.storage, load_if_exists=True, direction="maximize",
-        sampler=optuna.samplers.TPESampler(seed=args.seed),
+        study_name=args.study, storage=args.storage, load_if_exists=True,
+        direction=OBJECTIVES[args.objective], sampler=optuna.samplers.TPESampler(seed=args.seed),
         pruner=optuna.pruners.MedianPruner(n_startup_trials=3, n_warmup_steps=1))
+    if study.direction.name.lower() != OBJECTIVES[args.objective]:
+        raise SystemExit(f"study {args.study!r} in {args.storage} was made to "
+                         f"{study.direction.name.lower()}; use another --study for "
+                         f"--objective {args.objective}")
     finished = (optuna.trial.TrialState.COMPLETE, optuna.trial.TrialState.PRUNED)
     done = len(study.get_trials(deepcopy=False, states=finished))
     base = get_config(args.config)
     if done < args.trials:
-        study.optimize(lambda t: objective(t, base, splits, args.epochs, args.seed),
-                       n_trials=args.trials - done)
+        study.optimize(
+            lambda t: objective(t, base, splits, args.epochs, args.seed, args.objective),
+            n_trials=args.trials - done)
     trials = study.get_trials(deepcopy=False)
     summary = {
-        "study": args.study, "base_config": base.name, "epochs_per_trial": args.epochs,
+        "study": args.study, "base_config": base.name, "objective": args.objective,
+        "direction": OBJECTIVES[args.objective], "epochs_per_trial": args.epochs,
         "train_faces": len(splits["train"]), "val_faces": len(splits["val"]),
         "trials": len(trials),
         "pruned": sum(t.state == optuna.trial.TrialState.PRUNED for t in trials),
-        "best_value_val_accuracy": study.best_value, "best_params": study.best_params,
+        f"best_{args.objective}": study.best_value, "best_params": study.best_params,
         "best_trial": study.best_trial.number}
     best_path = args.best or os.path.join("artifacts", "search", f"{args.study}_best.json")
     os.makedirs(os.path.dirname(os.path.abspath(best_path)), exist_ok=True)
