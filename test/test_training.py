@@ -155,14 +155,14 @@ def test_search_resumes_from_sqlite_and_keeps_its_direction(tiny, tmp_path):
     best = tmp_path / "best.json"
     args = ["--data", tiny["folders"], "--val-fraction", "0.25", "--config", str(config),
             "--storage", f"sqlite:///{tmp_path / 'study.db'}", "--study", "tiny",
-            "--objective", "val_loss", "--trials", "2", "--epochs", "1",
+            "--objective", "val_crossentropy", "--trials", "2", "--epochs", "1",
             "--figures", str(tmp_path), "--best", str(best), "--threads", "1"]
     search.main(args)
     summary = json.loads(best.read_text())
     assert summary["trials"] == 2 and summary["direction"] == "minimize"
-    assert np.isfinite(summary["best_val_loss"]) and set(summary["best_params"]) == {
+    assert np.isfinite(summary["best_val_crossentropy"]) and set(summary["best_params"]) == {
         "dropout", "learning_rate", "decay", "l2", "kernel_size", "batch_size"}
     search.main(args)  # already complete: resumes without new trials
     assert json.loads(best.read_text())["trials"] == 2
     with pytest.raises(SystemExit, match="minimize"):
-        search.main(["val_accuracy" if a == "val_loss" else a for a in args])
+        search.main(["val_accuracy" if a == "val_crossentropy" else a for a in args])

@@ -107,12 +107,13 @@ def make_optimizer(config: ModelConfig, steps_per_epoch: int, epochs: int):
     raise ValueError(f"unknown optimizer {config.optimizer!r}")
 
 
-def compile_model(model, config: ModelConfig, steps_per_epoch: int, epochs: int) -> None:
+def compile_model(model, config: ModelConfig, steps_per_epoch: int, epochs: int,
+                  metrics=("accuracy",)) -> None:
     import keras
 
     model.compile(optimizer=make_optimizer(config, steps_per_epoch, epochs),
                   loss=keras.losses.CategoricalCrossentropy(label_smoothing=config.label_smoothing),
-                  metrics=["accuracy"])
+                  metrics=list(metrics))
 
 
 def checkpoint_callback(out: str, state: dict):
