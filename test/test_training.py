@@ -166,3 +166,20 @@ def test_search_resumes_from_sqlite_and_keeps_its_direction(tiny, tmp_path):
     assert json.loads(best.read_text())["trials"] == 2
     with pytest.raises(SystemExit, match="minimize"):
         search.main(["val_accuracy" if a == "val_crossentropy" else a for a in args])
+
+
+def test_int8_copy_is_quantised_and_still_scores(tiny, tmp_path):
+    import onnx
+
+    from training.model import ModelConfig, build_model
+    from training.onnx_utils import onnx_predict, onnx_session, quantize_int8, to_onnx
+
+    faces = load_folders(tiny["folders"]).inputs()
+    source, target = str(tmp_path / "float.onnx"), str(tmp_path / "int8.onnx")
+    to_onnx(build_model(ModelConfig(**TINY)), source)
+    quantize_int8(source, target, faces[:8])
+    assert "QuantizeLinear" in {node.op_type for node in onnx.load(target).graph.node}
+    scores = onnx_predict(onnx_session(target), faces)
+    assert scores.shape == (len(faces), 7)
+    np.testing.assert_allclose(scores.sum(1), 1.0, atol=7 / 255)  # 8-bit softmax outputs
+    assert sorted(os.listdir(tmp_path)) == ["float.onnx", "int8.onnx"]

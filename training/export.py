@@ -3,6 +3,8 @@
 The ONNX graph has input `face` [N, 48, 48, 1] float32 in [0, 1] (dynamic N) and output
 `scores` [N, 7] softmax probabilities in `emotion_ros.labels.EMOTIONS` order. Parity
 (max abs difference, argmax agreement) against Keras is printed and stored in the metadata.
+`--int8 N` also writes a statically quantised copy (`<out>_int8.onnx`, calibrated on N
+training faces) and prints its agreement and latency, to measure what int8 buys.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from emotion_ros.labels import EMOTIONS
 from emotion_ros.preprocessing import INPUT_SHAPE
 from training.data import load_dataset, make_splits
 from training.model import INPUT_NAME, OUTPUT_NAME, configure_tensorflow
-from training.onnx_utils import onnx_predict, onnx_session, to_onnx
+from training.onnx_utils import onnx_predict, onnx_session, quantize_int8, to_onnx
 from training.train import add_data_arguments
 
 LICENCES = {
@@ -86,6 +88,9 @@ def main(argv=None) -> None:
     parser.add_argument("--opset", type=int, default=17)
     parser.add_argument("--parity-faces", type=int, default=1000,
                         help="validation faces (from train/) used for the parity check")
+    parser.add_argument("--int8", type=int, default=0, metavar="N",
+                        help="also write <out>_int8.onnx, quantised with N calibration faces "
+                             "from the training split")
     args = parser.parse_args(argv)
 
     configure_tensorflow()
@@ -96,9 +101,9 @@ def main(argv=None) -> None:
     model = keras.models.load_model(args.model, compile=False)
     os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
     to_onnx(model, args.out, tta=args.tta, opset=args.opset)
-    val = make_splits(load_dataset(args.data), args.protocol,
-                      args.val_fraction, args.seed)["val"]
-    result = parity(model, args.out, val.inputs()[:args.parity_faces], args.tta)
+    splits = make_splits(load_dataset(args.data), args.protocol, args.val_fraction, args.seed)
+    val = splits["val"].inputs()[:args.parity_faces]
+    result = parity(model, args.out, val, args.tta)
     print(f"parity on {result['faces']} FER2013 validation faces: max abs diff "
           f"{result['max_abs_diff']:.2e}, argmax agreement {result['argmax_agreement']:.4f}")
     latency = onnx_latency(args.out)
@@ -117,6 +122,19 @@ def main(argv=None) -> None:
     with open(meta_path, "w") as stream:
         json.dump(meta, stream, indent=1)
     print(f"wrote {args.out} and {meta_path}")
+    if args.int8:
+        int8_path = os.path.splitext(args.out)[0] + "_int8.onnx"
+        train = splits["train"].inputs()
+        picks = np.random.default_rng(args.seed).choice(len(train), min(args.int8, len(train)),
+                                                        replace=False)
+        quantize_int8(args.out, int8_path, train[np.sort(picks)])
+        session = onnx_session(int8_path, threads=2)
+        agreement = np.mean(onnx_predict(session, val).argmax(1)
+                            == onnx_predict(onnx_session(args.out, threads=2), val).argmax(1))
+        latency = onnx_latency(int8_path)
+        print(f"wrote {int8_path}: argmax agreement with float {agreement:.4f} on {len(val)} "
+              f"validation faces; median {latency['median_ms']:.3f} ms/face, "
+              f"p95 {latency['p95_ms']:.3f}")
 
 
 if __name__ == "__main__":

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 
 from emotion_ros.preprocessing import INPUT_SHAPE
@@ -45,6 +47,29 @@ def _rename(graph, old: str, new: str) -> None:
     for value in (*graph.input, *graph.output):
         if value.name == old:
             value.name = new
+
+
+def quantize_int8(source: str, target: str, calibration: np.ndarray) -> None:
+    """Static int8 quantisation (QDQ, per-channel weights) calibrated on `calibration` faces."""
+    from onnxruntime.quantization import (CalibrationDataReader, QuantFormat, QuantType,
+                                          quantize_static)
+    from onnxruntime.quantization.shape_inference import quant_pre_process
+
+    class Faces(CalibrationDataReader):
+        def __init__(self):
+            self.batches = iter([{INPUT_NAME: face[None]} for face in calibration])
+
+        def get_next(self):
+            return next(self.batches, None)
+
+    prepared = target + ".prepared.onnx"
+    quant_pre_process(source, prepared, skip_symbolic_shape=True)
+    try:
+        quantize_static(prepared, target, Faces(), quant_format=QuantFormat.QDQ,
+                        activation_type=QuantType.QUInt8, weight_type=QuantType.QInt8,
+                        per_channel=True)
+    finally:
+        os.remove(prepared)
 
 
 def onnx_session(path: str, threads: int = 1):
