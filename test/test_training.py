@@ -183,3 +183,17 @@ def test_int8_copy_is_quantised_and_still_scores(tiny, tmp_path):
     assert scores.shape == (len(faces), 7)
     np.testing.assert_allclose(scores.sum(1), 1.0, atol=7 / 255)  # 8-bit softmax outputs
     assert sorted(os.listdir(tmp_path)) == ["float.onnx", "int8.onnx"]
+
+
+def test_accuracy_latency_table_lists_reports_and_skips_other_json(tmp_path, capsys):
+    from training.benchmark import table
+
+    report = tmp_path / "run.json"
+    report.write_text(json.dumps({"name": "run", "model": "/m/run.onnx", "training": "1 epoch",
+                                  "split": "test", "accuracy": 0.5, "macro_f1": 0.25,
+                                  "onnx_latency": {"median_ms": 0.7, "p95_ms": 0.8}}))
+    other = tmp_path / "latency.json"
+    other.write_text(json.dumps({"onnx": {"median_ms": 0.7}}))
+    rows = table([str(report), str(other)]).splitlines()
+    assert rows[2:] == ["| run | run.onnx | 1 epoch | public_test | 0.5000 | 0.2500 | 0.700 | 0.800 |"]
+    assert "skipped" in capsys.readouterr().err

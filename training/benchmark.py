@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import sys
 import tempfile
 import time
 
@@ -116,6 +117,9 @@ def table(reports: list[str]) -> str:
     for path in reports:
         with open(path) as stream:
             r = json.load(stream)
+        if not {"name", "accuracy", "macro_f1"} <= set(r):
+            print(f"skipped {path}: not a training.evaluate report", file=sys.stderr)
+            continue
         latency = r.get("onnx_latency", {})
         split = "public_test" if r["split"] == "test" else r["split"]
         lines.append(f"| {r['name']} | {os.path.basename(r['model'])} | {r.get('training', '')} "
