@@ -195,5 +195,6 @@ def test_accuracy_latency_table_lists_reports_and_skips_other_json(tmp_path, cap
     other = tmp_path / "latency.json"
     other.write_text(json.dumps({"onnx": {"median_ms": 0.7}}))
     rows = table([str(report), str(other)]).splitlines()
-    assert rows[2:] == ["| run | run.onnx | 1 epoch | public_test | 0.5000 | 0.2500 | 0.700 | 0.800 |"]
+    assert rows[2:] == [
+        "| run | run.onnx | 1 epoch | public_test | 0.5000 | 0.2500 | 0.700 | 0.800 |"]
     assert "skipped" in capsys.readouterr().err
