@@ -18,6 +18,7 @@ import time
 import numpy as np
 
 from emotion_ros.preprocessing import INPUT_SHAPE
+from training.data import split_label
 
 
 def time_per_face(run, batch: int, repeats: int, warmup: int = 10) -> dict:
@@ -121,9 +122,8 @@ def table(reports: list[str]) -> str:
             print(f"skipped {path}: not a training.evaluate report", file=sys.stderr)
             continue
         latency = r.get("onnx_latency", {})
-        split = "public_test" if r["split"] == "test" else r["split"]
         lines.append(f"| {r['name']} | {os.path.basename(r['model'])} | {r.get('training', '')} "
-                     f"| {split} | {r['accuracy']:.4f} | {r['macro_f1']:.4f} "
+                     f"| {split_label(r['split'])} | {r['accuracy']:.4f} | {r['macro_f1']:.4f} "
                      f"| {latency.get('median_ms', float('nan')):.3f} "
                      f"| {latency.get('p95_ms', float('nan')):.3f} |")
     return "\n".join(lines)

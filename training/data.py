@@ -188,6 +188,11 @@ def stratified_split(labels: np.ndarray, fractions, seed: int = 0) -> list[np.nd
     return [np.sort(np.concatenate(p)).astype(np.int64) for p in parts]
 
 
+def split_label(split: str) -> str:
+    """The name reports and figures give a `make_splits` key ("test" -> "public_test")."""
+    return "public_test" if split == "test" else split
+
+
 def make_splits(data: Dataset, protocol: str = "official", val_fraction: float = 0.1,
                 seed: int = 42) -> dict[str, Dataset]:
     """Return {"train", "val", "test"[, "private_test"]} datasets.

@@ -15,7 +15,7 @@ import tempfile
 import numpy as np
 
 from emotion_ros.labels import EMOTIONS
-from training.data import load_dataset, make_splits
+from training.data import load_dataset, make_splits, split_label
 from training.model import configure_tensorflow
 from training.onnx_utils import onnx_predict, onnx_session, to_onnx
 from training.train import add_data_arguments
@@ -120,7 +120,7 @@ def main(argv=None) -> None:
               f"{row['support']:>9}")
     if args.figure:
         plot_confusion(report["confusion_normalised"], args.figure,
-                       f"{name}: {'public_test' if args.split == 'test' else args.split}, "
+                       f"{name}: {split_label(args.split)}, "
                        f"accuracy {report['accuracy']:.3f}")
     if args.metadata:
         with open(args.metadata) as stream:
