@@ -108,21 +108,28 @@ def make_detector(name: str, **options):
     return cls(**options)
 
 
-def crop_face(image: np.ndarray, detection, margin: float = 0.0) -> np.ndarray:
-    """Square grey crop around a face box, clipped to the image (so square-ish at borders).
+def crop_face(image: np.ndarray, detection, scale: float = 1.0, offset_x: float = 0.0,
+              offset_y: float = 0.0) -> np.ndarray:
+    """Square grey crop framed on a face box; parts outside the image repeat its edge pixels.
 
-    The square's side is max(w, h) * (1 + 2 * margin), centred on the box: margin 0 keeps the
-    detector's tight box, as FER2013 faces are cropped; ~0.1-0.2 adds hair and jaw for
-    identity. Accepts a grey or BGR image; returns uint8 grey (H x W).
+    The square's side is `scale` * max(w, h); its centre is the box centre moved by
+    (`offset_x`, `offset_y`) times that box side (+ = right / down). The emotion model's framing
+    (FER2013's, measured with `python -m training.framing`) is
+    `preprocessing.EMOTION_CROP_SCALE` / `EMOTION_CROP_OFFSET_Y`. The crop stays square at the
+    image border, so framing and aspect never depend on where the face is. Accepts a grey or
+    BGR image; returns uint8 grey (side x side).
     """
     x, y, w, h = detection.x, detection.y, detection.w, detection.h
-    side = max(w, h) * (1.0 + 2.0 * margin)
-    cx, cy = x + w / 2.0, y + h / 2.0
-    x0, y0 = max(0, round(cx - side / 2)), max(0, round(cy - side / 2))
-    x1 = min(image.shape[1], round(cx + side / 2))
-    y1 = min(image.shape[0], round(cy + side / 2))
-    if x1 <= x0 or y1 <= y0:
-        raise ValueError(f"face box {(x, y, w, h)} lies outside the {image.shape[1::-1]} image")
-    crop = image[y0:y1, x0:x1]
+    box_side = max(w, h)
+    side = max(1, round(box_side * scale))
+    cx, cy = x + w / 2.0 + offset_x * box_side, y + h / 2.0 + offset_y * box_side
+    x0, y0 = round(cx - side / 2), round(cy - side / 2)
+    x1, y1 = x0 + side, y0 + side
+    height, width = image.shape[:2]
+    if x1 <= 0 or y1 <= 0 or x0 >= width or y0 >= height:
+        raise ValueError(f"face box {(x, y, w, h)} lies outside the {width}x{height} image")
+    crop = image[max(0, y0):min(height, y1), max(0, x0):min(width, x1)]
     # grey conversion of the crop only, not of the whole frame
-    return crop.copy() if crop.ndim == 2 else cv2.cvtColor(crop, cv2.COLOR_BGR2GRAY)
+    crop = crop.copy() if crop.ndim == 2 else cv2.cvtColor(crop, cv2.COLOR_BGR2GRAY)
+    pads = (max(0, -y0), max(0, y1 - height), max(0, -x0), max(0, x1 - width))
+    return cv2.copyMakeBorder(crop, *pads, cv2.BORDER_REPLICATE) if any(pads) else crop

@@ -94,14 +94,22 @@ def test_make_detector_options_and_errors():
         model_path("nope.onnx")
 
 
-def test_crop_face_is_square_grey_and_clipped():
+def test_crop_face_is_square_grey_framed_and_padded_at_the_border():
     image = np.arange(480 * 640, dtype=np.uint32).reshape(480, 640).astype(np.uint8)
     crop = crop_face(image, Detection(100, 100, 40, 60, 0.9))
     assert crop.shape == (60, 60) and crop.dtype == np.uint8
-    assert crop_face(image, Detection(100, 100, 40, 60, 0.9), margin=0.25).shape == (90, 90)
+    np.testing.assert_array_equal(crop, image[100:160, 90:150])
+    assert crop_face(image, Detection(100, 100, 40, 60, 0.9), scale=1.5).shape == (90, 90)
+    # the frame moves up by offset_y box sides
+    np.testing.assert_array_equal(crop_face(image, Detection(100, 100, 40, 60, 0.9), offset_y=-0.1),
+                                  image[94:154, 90:150])
     bgr = cv2.cvtColor(image, cv2.COLOR_GRAY2BGR)
-    # a 70 px square around (25, 25), cut at the image border
-    assert crop_face(bgr, Detection(0, 0, 50, 50, 0.9), margin=0.2).shape == (60, 60)
+    # a 70 px square around (25, 25) reaches 10 px past the top-left corner: still 70x70,
+    # the missing rows and columns repeat the image's edge
+    corner = crop_face(bgr, Detection(0, 0, 50, 50, 0.9), scale=1.4)
+    assert corner.shape == (70, 70)
+    np.testing.assert_array_equal(corner[10:, 10:], image[:60, :60])
+    np.testing.assert_array_equal(corner[:10, 10], np.full(10, image[0, 0]))
     with pytest.raises(ValueError):
         crop_face(image, Detection(700, 10, 20, 20, 0.9))
 

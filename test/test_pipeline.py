@@ -1,10 +1,12 @@
 """The whole graph, composed in one process, on a recording made by the test.
 
 The recording is the bundled sample's first 30 frames (real faces of alice, bob and a stranger,
-plus decoys that depth must reject) with the brightness of alice's and bob's faces changed per
-frame. The emotion model is a tiny ONNX model whose class follows a face's brightness
-(`onnx_fixtures`): alice is darkened in every frame (holds "Sad"), bob every other frame
-(flickers between Sad and Neutral), the stranger is left alone (Neutral).
+plus decoys that depth must reject) with the lower half of alice's and bob's faces brightened
+per frame. The emotion model is a tiny ONNX model that says Happy when a face's lower half is
+brighter than its upper half (`onnx_fixtures.make_smile_model`; the emotion node equalises
+crops, so overall brightness alone would not reach it): alice is changed in every frame
+(holds "Happy"), bob every other frame (flickers between Happy and Neutral), the stranger is
+left alone (Neutral).
 """
 
 import json
@@ -23,20 +25,21 @@ from emotion_ros.labels import EMOTIONS, NEUTRAL, UNKNOWN_PERSON  # noqa: E402
 from emotion_ros.msg import PersonEmotion  # noqa: E402
 from emotion_ros.nodes.common import stamp_key  # noqa: E402
 
-from onnx_fixtures import make_brightness_model  # noqa: E402
+from onnx_fixtures import make_smile_model  # noqa: E402
 from ros_helpers import spin_until  # noqa: E402
 
 FRAMES = 30
 RECORDED_FPS = 10.0    # slow enough that a busy test machine never makes the graph skip a frame
-DARK = 0.45            # brightness factor that turns a sample face's crop "Sad" for the test model
-SAD = EMOTIONS.index("Sad")
+BRIGHT = 1.6           # gain on a face's lower half that turns it "Happy" for the test model
+HAPPY = EMOTIONS.index("Happy")
 
 
-def darken(rgb, box, factor):
+def smile(rgb, box, gain):
+    """Brighten the lower half of a face box (and a margin around it)."""
     x, y, w, h = box
     margin = int(0.4 * w)
-    region = rgb[max(0, y - margin):y + h + margin, max(0, x - margin):x + w + margin]
-    region[:] = (region * factor).astype(np.uint8)
+    region = rgb[y + h // 2:y + h + margin, max(0, x - margin):x + w + margin]
+    region[:] = np.clip(region * gain, 0, 255).astype(np.uint8)
 
 
 def make_recording(path) -> list[dict]:
@@ -50,7 +53,7 @@ def make_recording(path) -> list[dict]:
             rgb = frame.rgb.copy()
             for face in truth[index]["faces"]:
                 if face["kind"] == "real" and (face["person"] == "alice" or (face["person"] == "bob" and index % 2)):
-                    darken(rgb, face["box"], DARK)
+                    smile(rgb, face["box"], BRIGHT)
             writer.write(capture.Frame(rgb, frame.depth, 1000.0 + index / RECORDED_FPS, index))
     source.close()
     return [[face for face in frame["faces"] if face["kind"] == "real"] for frame in truth]
@@ -69,7 +72,7 @@ def pipeline_run(tmp_path_factory):
     parameters["driver"].update(image_qos_reliable=True, realtime=True)
     parameters["face_detector"]["image_qos_reliable"] = True
     parameters["identity"]["model_path"] = enrol_sample_people(tmp / "faces")
-    parameters["emotion"]["model_path"] = str(make_brightness_model(tmp / "brightness.onnx"))
+    parameters["emotion"]["model_path"] = str(make_smile_model(tmp / "smile.onnx"))
     params_file = graph.write_parameters(parameters, tmp / "parameters.yaml")
 
     rclpy.init(args=["--ros-args", "--params-file", str(params_file)])
@@ -137,17 +140,17 @@ def test_decoys_never_reach_person_emotions(pipeline_run):
 def test_a_held_expression_is_confirmed_once_the_window_fills(pipeline_run):
     _, _, people = pipeline_run
     alice = by_person(people, "alice")
-    assert all(p.raw_emotion == SAD for p in alice)
+    assert all(p.raw_emotion == HAPPY for p in alice)
     early = [p for p in alice if p.window_fill < p.window_length]
     assert early and all(not p.confirmed and p.emotion == NEUTRAL for p in early)
     full = [p for p in alice if p.window_fill == p.window_length]
-    assert full and all(p.confirmed and p.emotion == SAD and p.emotion_label == "Sad" for p in full)
+    assert full and all(p.confirmed and p.emotion == HAPPY and p.emotion_label == "Happy" for p in full)
     assert full[-1].emotion_share == pytest.approx(1.0)
 
 
 def test_a_flickering_expression_stays_neutral(pipeline_run):
     _, _, people = pipeline_run
     bob = by_person(people, "bob")
-    assert {p.raw_emotion for p in bob} == {SAD, NEUTRAL}
+    assert {p.raw_emotion for p in bob} == {HAPPY, NEUTRAL}
     assert all(p.emotion == NEUTRAL and not p.confirmed for p in bob)
     assert max(p.window_fill for p in bob) == 20

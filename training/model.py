@@ -52,6 +52,8 @@ class ModelConfig:
     zoom: float = 0.2
     shift: float = 0.0
     rotation_deg: float = 0.0
+    blur: float = 0.0           # probability of a Gaussian blur (sigma up to 1.5 px)
+    erasing: float = 0.0        # probability of erasing a random patch
     class_weight: bool = False
 
     def replace(self, **changes) -> "ModelConfig":
@@ -81,6 +83,16 @@ CONFIGS = {
         optimizer="adamw", learning_rate=2e-3, schedule="cosine", warmup_epochs=2,
         weight_decay=5e-4, label_smoothing=0.1, batch_size=64, zoom=0.15, shift=0.1,
         rotation_deg=10.0, class_weight=False),
+    # `improved` trained on the equalised inputs of emotion_ros.preprocessing (run-time parity)
+    # with the camera's nuisances as augmentation: rotation 15 deg, zoom and shift as a
+    # detector's box varies, blur (out of focus, small faces upscaled), random erasing
+    # (occlusion by hands, glasses, hair).
+    "parity": ModelConfig(
+        name="parity", stages=((32,), (32, 32), (64, 64), (128, 128), (256,)), padding="same",
+        batchnorm=True, head="gap", dense=(), conv_dropout=0.1, dropout=0.3, l2=0.0,
+        optimizer="adamw", learning_rate=2e-3, schedule="cosine", warmup_epochs=2,
+        weight_decay=5e-4, label_smoothing=0.1, batch_size=64, zoom=0.15, shift=0.1,
+        rotation_deg=15.0, blur=0.3, erasing=0.25, class_weight=False),
 }
 
 

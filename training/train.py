@@ -38,7 +38,7 @@ def class_weights(labels: np.ndarray) -> np.ndarray:
 
 
 def make_augmenter(config: ModelConfig, seed: int):
-    """Random horizontal flip, rotation, zoom and shift (Keras preprocessing layers)."""
+    """Random horizontal flip, rotation, zoom, shift, blur and erasing (Keras layers)."""
     import keras
     from keras import layers
 
@@ -51,6 +51,12 @@ def make_augmenter(config: ModelConfig, seed: int):
     if config.shift:
         steps.append(layers.RandomTranslation(config.shift, config.shift, fill_mode="nearest",
                                               seed=seed + 3))
+    if config.blur:
+        steps.append(layers.RandomGaussianBlur(config.blur, kernel_size=5, sigma=(0.1, 1.5),
+                                               value_range=(0.0, 1.0), seed=seed + 4))
+    if config.erasing:
+        steps.append(layers.RandomErasing(config.erasing, scale=(0.02, 0.12), fill_value=0.5,
+                                          value_range=(0.0, 1.0), seed=seed + 5))
     return keras.Sequential(steps, name="augment")
 
 

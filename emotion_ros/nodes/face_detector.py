@@ -5,6 +5,7 @@ from rclpy.node import Node
 from sensor_msgs.msg import Image
 
 from emotion_ros import depth, detection, drawing, tracking
+from emotion_ros.preprocessing import EMOTION_CROP_OFFSET_Y, EMOTION_CROP_SCALE
 from emotion_ros.msg import Face, FaceArray
 from emotion_ros.nodes.common import (FACES_QOS, OnceLogger, StampPairer, array_to_image, declare, image_qos,
                                       image_to_array, main_for, roi, stamp_key)
@@ -22,6 +23,11 @@ class FaceDetector(Node):
         band = (declare(self, "min_distance_m", 0.4, "nearest accepted face distance, metres"),
                 declare(self, "max_distance_m", 3.0, "farthest accepted face distance, metres"))
         self.crop_size = declare(self, "crop_size", 96, "side of the grey face crop sent downstream, pixels")
+        self.framing = {
+            "scale": declare(self, "emotion_crop_scale", EMOTION_CROP_SCALE,
+                             "crop side / the box's longer side (FER2013's framing, training.framing)"),
+            "offset_y": declare(self, "emotion_crop_offset_y", EMOTION_CROP_OFFSET_Y,
+                                "crop centre below the box centre, in box sides (FER2013's framing)")}
         max_missed = declare(self, "max_missed_frames", 5, "a track is dropped after this many frames unseen")
         reliable = declare(self, "image_qos_reliable", False, "reliable image QoS instead of best effort")
         qos = image_qos(reliable)
@@ -64,7 +70,7 @@ class FaceDetector(Node):
         track_ids = self.tracker.update([(f.x, f.y, f.w, f.h) for f, _ in kept])
         faces = FaceArray(header=rgb_msg.header)
         for track_id, (face, verdict) in zip(track_ids, kept):
-            crop = cv2.resize(detection.crop_face(bgr, face), (self.crop_size, self.crop_size),
+            crop = cv2.resize(detection.crop_face(bgr, face, **self.framing), (self.crop_size, self.crop_size),
                               interpolation=cv2.INTER_AREA)
             faces.faces.append(Face(
                 track_id=track_id, roi=roi(face.x, face.y, face.w, face.h), detection_score=float(face.score),

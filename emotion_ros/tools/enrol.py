@@ -40,7 +40,7 @@ def face_crop(image: np.ndarray, detector, margin: float = 0.0, crop_size: int =
     if not faces:
         return None
     largest = max(faces, key=lambda f: f.w * f.h)
-    crop = crop_face(image, largest, margin)
+    crop = crop_face(image, largest, scale=1.0 + 2.0 * margin)
     return cv2.resize(crop, (crop_size, crop_size), interpolation=cv2.INTER_AREA)
 
 
