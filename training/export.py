@@ -16,7 +16,8 @@ import os
 import numpy as np
 
 from emotion_ros.labels import EMOTIONS
-from emotion_ros.preprocessing import INPUT_SHAPE
+from emotion_ros.preprocessing import (EMOTION_CROP_OFFSET_Y, EMOTION_CROP_SCALE, INPUT_SHAPE,
+                                        NORMALISATION)
 from training.data import load_dataset, make_splits
 from training.model import INPUT_NAME, OUTPUT_NAME, configure_tensorflow
 from training.onnx_utils import onnx_predict, onnx_session, quantize_int8, to_onnx
@@ -57,7 +58,17 @@ def metadata(model_path: str, config: dict, run: dict, parity_result: dict, late
             "function": "emotion_ros.preprocessing.preprocess_face",
             "batch_function": "emotion_ros.preprocessing.preprocess_batch",
             "steps": ["BGR to grey (if colour)", "resize to 48x48 with cv2.INTER_AREA",
-                      "float32 / 255"]},
+                      "histogram equalisation (cv2.equalizeHist)", "float32 / 255"],
+            "normalisation": NORMALISATION,
+            "why": "FER2013's image folders are histogram-equalised; fer2013.csv rows and camera "
+                   "crops are not: equalising every face gives training and run time one "
+                   "input distribution",
+            "framing": {"crop": "emotion_ros.detection.crop_face (square, edge pixels repeated "
+                                "outside the image)",
+                        "side_over_box_longer_side": EMOTION_CROP_SCALE,
+                        "centre_offset_y_box_sides": EMOTION_CROP_OFFSET_Y,
+                        "measured_by": "python -m training.framing (YuNet on upscaled FER2013 "
+                                       "train faces)"}},
         "model": {"config": config.get("name"), "architecture": config,
                   "source": os.path.basename(model_path), "onnx_opset": opset,
                   "test_time_flip": tta},
