@@ -198,3 +198,19 @@ def test_accuracy_latency_table_lists_reports_and_skips_other_json(tmp_path, cap
     assert rows[2:] == [
         "| run | run.onnx | 1 epoch | public_test | 0.5000 | 0.2500 | 0.700 | 0.800 |"]
     assert "skipped" in capsys.readouterr().err
+
+
+def test_camera_nuisances_clip_highlights_and_shrink_faces_only_in_training():
+    from training.train import camera_nuisances
+
+    faces = np.random.RandomState(0).rand(32, 48, 48, 1).astype(np.float32)
+    clipped = camera_nuisances(0.0, 1.0, seed=1)(faces, training=True).numpy()
+    changed = clipped != faces
+    assert changed.any() and np.all(clipped[changed] == 1.0)
+    # per face, the values kept are exactly those below the clipping level
+    for before, after in zip(faces, clipped):
+        level = before[after == 1.0].min() if (after == 1.0).any() else 1.0
+        np.testing.assert_array_equal(after[before < level], before[before < level])
+    shrunk = camera_nuisances(1.0, 0.0, seed=1)(faces, training=True).numpy()
+    assert shrunk.shape == faces.shape and np.abs(shrunk - faces).mean() > 0.05
+    np.testing.assert_array_equal(camera_nuisances(1.0, 1.0, seed=1)(faces, training=False), faces)

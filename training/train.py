@@ -37,8 +37,38 @@ def class_weights(labels: np.ndarray) -> np.ndarray:
     return (len(labels) / (len(EMOTIONS) * np.maximum(counts, 1))).astype(np.float32)
 
 
+def camera_nuisances(downscale: float, highlight_clip: float, seed: int):
+    """A Keras layer giving each face, with the given probabilities, what a camera does and
+    equalisation cannot undo: shrunk to 16-40 px (one size per batch) and upscaled back, and
+    highlights clipped as by a gain g in 1-2 before equalisation (on equalised inputs, whose
+    values are their ranks, that maps every value >= 1/g to 1 and keeps the others)."""
+    import keras
+    import tensorflow as tf
+
+    class CameraNuisances(keras.layers.Layer):
+        def call(self, faces, training=None):
+            if not training:
+                return faces
+            batch = tf.shape(faces)[0]
+            size = tf.shape(faces)[1:3]
+            if downscale:
+                side = tf.random.uniform((), 16, 41, tf.int32)
+                small = tf.image.resize(faces, (side, side), method="area")
+                back = tf.image.resize(small, size, method="bilinear")
+                pick = tf.random.uniform((batch, 1, 1, 1)) < downscale
+                faces = tf.where(pick, back, faces)
+            if highlight_clip:
+                gain = tf.random.uniform((batch, 1, 1, 1), 1.0, 2.0)
+                pick = tf.random.uniform((batch, 1, 1, 1)) < highlight_clip
+                faces = tf.where(pick & (faces * gain >= 1.0), tf.ones_like(faces), faces)
+            return faces
+
+    return CameraNuisances(name="camera_nuisances")
+
+
 def make_augmenter(config: ModelConfig, seed: int):
-    """Random horizontal flip, rotation, zoom, shift, blur and erasing (Keras layers)."""
+    """Random horizontal flip, rotation, zoom, shift, blur, erasing, downscaling and clipped
+    highlights (Keras layers)."""
     import keras
     from keras import layers
 
@@ -57,6 +87,8 @@ def make_augmenter(config: ModelConfig, seed: int):
     if config.erasing:
         steps.append(layers.RandomErasing(config.erasing, scale=(0.02, 0.12), fill_value=0.5,
                                           value_range=(0.0, 1.0), seed=seed + 5))
+    if config.downscale or config.highlight_clip:
+        steps.append(camera_nuisances(config.downscale, config.highlight_clip, seed + 6))
     return keras.Sequential(steps, name="augment")
 
 
