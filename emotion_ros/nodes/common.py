@@ -203,17 +203,16 @@ class ManagedNode(LifecycleNode):
         super().destroy_node()
 
     def add_publisher(self, msg_type, topic: str, qos):
-        entity = self.create_publisher(msg_type, topic, qos)
-        self._entities.append(entity)
-        return entity
+        return self._owned(self.create_publisher(msg_type, topic, qos))
 
     def add_subscription(self, msg_type, topic: str, callback, qos):
-        entity = self.create_subscription(msg_type, topic, callback, qos)
-        self._entities.append(entity)
-        return entity
+        return self._owned(self.create_subscription(msg_type, topic, callback, qos))
 
     def add_timer(self, period_s: float, callback):
-        entity = self.create_timer(period_s, callback)
+        return self._owned(self.create_timer(period_s, callback))
+
+    def _owned(self, entity):
+        """Keep `entity` to destroy it at deactivate."""
         self._entities.append(entity)
         return entity
 
