@@ -50,6 +50,10 @@ def main():
     parser.add_argument("--rate", type=float, default=15.0, help="camera frames per second (the sample's own: 15)")
     args = parser.parse_args()
 
+    from emotion_ros import graph
+
+    for variable, value in graph.TRANSPORT_ENV.items():  # the graph's transport, or this listener hears nothing
+        os.environ.setdefault(variable, value)
     import rclpy
     from diagnostic_msgs.msg import DiagnosticArray
     from rclpy.executors import SingleThreadedExecutor
