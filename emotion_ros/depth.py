@@ -24,6 +24,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from emotion_ros.boxes import xywh
+
 NO_DEPTH, TOO_NEAR, TOO_FAR, SIZE, FLAT = "no depth", "too near", "too far", "size", "flat"
 
 
@@ -48,7 +50,8 @@ class DepthGateConfig:
     max_distance_m: float = 3.0
     face_width_m: float = 0.15         # adult face width the detector's box spans
     size_tolerance: float = 1.8        # accepted ratio either way between box and expected
-    focal_px: float = 525.0            # Kinect v1 RGB focal length at reference_width_px
+    focal_px: float = 525.0            # Kinect v1 RGB focal length at reference_width_px, used
+                                       # only when the camera's CameraInfo is not known
     reference_width_px: int = 640
     min_relief_m: float = 0.008        # relief a face must show at (near) zero distance
     relief_noise_per_m2: float = 0.003  # extra relief required per squared metre
@@ -64,17 +67,9 @@ class DepthGateConfig:
         return self.min_relief_m + self.relief_noise_per_m2 * distance_m ** 2
 
 
-def _xywh(box) -> tuple[int, int, int, int]:
-    """A Detection-like object (x, y, w, h attributes) or an (x, y, w, h) sequence."""
-    if hasattr(box, "w"):
-        return int(box.x), int(box.y), int(box.w), int(box.h)
-    x, y, w, h = box
-    return int(x), int(y), int(w), int(h)
-
-
 def _inner(depth: np.ndarray, box, fraction: float) -> np.ndarray:
     """The central `fraction` (per axis) of the box, clipped to the image."""
-    x, y, w, h = _xywh(box)
+    x, y, w, h = xywh(box)
     mx, my = w * (1 - fraction) / 2, h * (1 - fraction) / 2
     x0, y0 = max(0, int(round(x + mx))), max(0, int(round(y + my)))
     x1 = min(depth.shape[1], int(round(x + w - mx)))
@@ -129,7 +124,9 @@ class DepthGate:
     def __init__(self, config: DepthGateConfig | None = None):
         self.config = config or DepthGateConfig()
 
-    def check(self, depth: np.ndarray | None, box) -> GateResult:
+    def check(self, depth: np.ndarray | None, box, focal_px: float | None = None) -> GateResult:
+        """`focal_px`: the camera's focal length at this image's width (CameraInfo K[0]);
+        None = the config's `focal_px`, scaled from `reference_width_px`."""
         if depth is None:
             return GATING_OFF
         cfg = self.config
@@ -140,8 +137,9 @@ class DepthGate:
             return GateResult(False, distance, TOO_NEAR)
         if distance > cfg.max_distance_m:
             return GateResult(False, distance, TOO_FAR)
-        expected = cfg.focal_for_width(depth.shape[1]) * cfg.face_width_m / distance
-        ratio = _xywh(box)[2] / expected
+        focal = focal_px if focal_px else cfg.focal_for_width(depth.shape[1])
+        expected = focal * cfg.face_width_m / distance
+        ratio = xywh(box)[2] / expected
         if not 1.0 / cfg.size_tolerance <= ratio <= cfg.size_tolerance:
             return GateResult(False, distance, SIZE)
         face_relief = relief(depth, box, cfg.relief_fraction, cfg.grid, cfg.relief_window_m)

@@ -30,6 +30,8 @@ class Detection:
 
 def _clipped(x: float, y: float, w: float, h: float, score: float,
              width: int, height: int) -> Detection | None:
+    if not all(map(math.isfinite, (x, y, w, h))):  # YuNet can return NaN or inf boxes on tiny inputs
+        return None
     x0, y0 = max(0, math.floor(x)), max(0, math.floor(y))
     x1, y1 = min(width, math.ceil(x + w)), min(height, math.ceil(y + h))
     if x1 <= x0 or y1 <= y0:
@@ -71,6 +73,14 @@ class YuNetDetector:
         self._net = cv2.FaceDetectorYN.create(path, "", (self.width, self.width),
                                               score_threshold, nms_threshold, top_k)
         self._input_size: tuple[int, int] | None = None
+
+    @property
+    def score_threshold(self) -> float:
+        return self._net.getScoreThreshold()
+
+    @score_threshold.setter
+    def score_threshold(self, value: float) -> None:
+        self._net.setScoreThreshold(float(value))
 
     def detect(self, bgr: np.ndarray) -> list[Detection]:
         if bgr.ndim == 2:

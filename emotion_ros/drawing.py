@@ -2,37 +2,18 @@
 
 from __future__ import annotations
 
-import math
-
 import cv2
 import numpy as np
+
+from emotion_ros.boxes import xywh
 
 KEPT_COLOUR = (0, 200, 0)      # BGR
 REJECTED_COLOUR = (0, 0, 230)
 _FONT = cv2.FONT_HERSHEY_SIMPLEX
 
 
-def face_label(track_id: int | None = None, name: str = "", emotion: str = "",
-               distance_m: float = math.nan) -> str:
-    """Label text such as "#3 alice Happy 1.2m"; empty parts are left out."""
-    parts = []
-    if track_id is not None:
-        parts.append(f"#{track_id}")
-    parts += [p for p in (name, emotion) if p]
-    if not math.isnan(distance_m):
-        parts.append(f"{distance_m:.1f}m")
-    return " ".join(parts)
-
-
-def _box(box) -> tuple[int, int, int, int]:
-    if hasattr(box, "w"):
-        return int(box.x), int(box.y), int(box.w), int(box.h)
-    x, y, w, h = box
-    return int(x), int(y), int(w), int(h)
-
-
 def _draw(image: np.ndarray, box, lines, colour) -> None:
-    x, y, w, h = _box(box)
+    x, y, w, h = xywh(box)
     cv2.rectangle(image, (x, y), (x + w - 1, y + h - 1), colour, 2)
     lines = [line for line in lines if line]
     if not lines:
@@ -51,8 +32,8 @@ def _draw(image: np.ndarray, box, lines, colour) -> None:
 def draw_detections(bgr: np.ndarray, kept=(), rejected=()) -> np.ndarray:
     """A copy of `bgr` with face boxes: `kept` (green) and `rejected` (red) are (box, text).
 
-    A box is a Detection or (x, y, w, h); kept text is usually `face_label(...)`, rejected
-    text the depth gate's reason.
+    A box is a Detection or (x, y, w, h); kept text is usually the track id, rejected text
+    the depth gate's reason.
     """
     image = bgr.copy()
     for box, text in rejected:

@@ -29,6 +29,18 @@ def _check_metadata(model_path: Path) -> None:
                          f"but emotion_ros expects {list(EMOTIONS)}")
 
 
+def onnx_session(path: str | os.PathLike, threads: int = 1) -> ort.InferenceSession:
+    """The one way this project builds an ONNX Runtime session: CPU, `threads` intra-op threads,
+    one inter-op thread, sequential, all graph optimisations. The emotion node and the training
+    benchmarks use it, so the published per-face latency is the node's own."""
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = threads
+    options.inter_op_num_threads = 1
+    options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+
+
 class EmotionClassifier:
     """ONNX Runtime session scoring face crops with the 7 `EMOTIONS` probabilities."""
 
@@ -39,12 +51,13 @@ class EmotionClassifier:
         if threads < 1:
             raise ValueError(f"threads must be >= 1, got {threads}")
         _check_metadata(path)
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = threads
-        options.inter_op_num_threads = 1
-        options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
         self.model_path = path
-        self._session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+        try:
+            self._session = onnx_session(path, threads)
+        except (ort.capi.onnxruntime_pybind11_state.Fail,
+                ort.capi.onnxruntime_pybind11_state.InvalidProtobuf,
+                ort.capi.onnxruntime_pybind11_state.InvalidGraph) as error:
+            raise ValueError(f"emotion model {path} cannot be loaded by ONNX Runtime: {error}") from error
         model_input = self._session.get_inputs()[0]
         self.input_name = model_input.name
         dims = list(model_input.shape)

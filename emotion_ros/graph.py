@@ -1,10 +1,13 @@
-"""The pipeline's graph as data: its nodes and their parameters from `config/*.yaml`.
+"""The pipeline's graph as data: its nodes, their parameters from `config/*.yaml`, the transport.
 
-The launch file (`launch/pipeline.launch.py`) and the package's own runner
-(`python -m emotion_ros.run`) both build the graph from this module, so they start the
-same nodes with the same parameters.
+The launch file (`launch/pipeline.launch.py`), the package's own runner
+(`python -m emotion_ros.run`) and CMakeLists.txt (the `ros2 run` executables, through
+`python emotion_ros/graph.py executables`) all read the node list from here, so they start
+the same nodes with the same parameters and the same DDS transport. This module imports
+no rclpy, so the launch file and CMake can read it cheaply.
 """
 
+import importlib
 import os
 import sys
 from pathlib import Path
@@ -12,9 +15,52 @@ from pathlib import Path
 import yaml
 
 PACKAGE = "emotion_ros"
-PIPELINE_NODES = ("driver", "face_detector", "identity", "emotion", "aggregator")
+# Every executable of the package: name -> "module:class" (the node class, or main for a tool).
+EXECUTABLES = {
+    "driver": "emotion_ros.nodes.driver:Driver",
+    "face_detector": "emotion_ros.nodes.face_detector:FaceDetector",
+    "identity": "emotion_ros.nodes.identity:Identity",
+    "emotion": "emotion_ros.nodes.emotion:Emotion",
+    "aggregator": "emotion_ros.nodes.aggregator:Aggregator",
+    "behaviour": "emotion_ros.nodes.behaviour:Behaviour",
+    "monitor": "emotion_ros.nodes.monitor:Monitor",
+    "lifecycle_manager": "emotion_ros.nodes.manager:main",
+}
+PIPELINE_NODES = ("driver", "face_detector", "identity", "emotion", "aggregator")  # camera to /person_emotions
 EXAMPLE_NODES = ("behaviour",)
 DEPTH_SOURCES = ("kinect", "fakenect")
+# Before the driver starts, the camera topics must have their subscribers and the topics
+# between nodes a publisher and a subscriber each: then the first camera frame travels the graph.
+CAMERA_TOPICS = ("camera/image_raw", "camera/camera_info")
+CHAIN_TOPICS = ("faces", "faces/identified", "faces/classified")
+
+# The DDS transport of every process of the graph (runner, launch file): Fast DDS's LARGE_DATA
+# builtin transports (shared memory and TCP for data, UDP for discovery) carry a 640x480 image
+# in ~5.5 ms a hop against ~19 ms with the default UDP, and never drop the fragments of a large
+# best-effort sample under load, which made one process per node lose frames.
+# ROS_AUTOMATIC_DISCOVERY_RANGE=LOCALHOST (or ROS_LOCALHOST_ONLY=1) overrides this: rmw_fastrtps
+# then uses UDP on 127.0.0.1 only, which loses most 640x480 best-effort images between processes
+# on a busy machine (measured: 3 of 60 frames through); the runner warns about it.
+TRANSPORT_ENV = {"FASTDDS_BUILTIN_TRANSPORTS": "LARGE_DATA"}
+
+
+def transport_warning(environ=os.environ) -> str:
+    """Why images between node processes may be lost in this environment, or ""."""
+    if environ.get("ROS_AUTOMATIC_DISCOVERY_RANGE") == "LOCALHOST" or environ.get("ROS_LOCALHOST_ONLY") == "1":
+        return ("localhost-only discovery makes Fast DDS carry images over UDP on 127.0.0.1, which loses "
+                "large frames between processes; use --mode composed, or a ROS_DOMAIN_ID of your own instead")
+    return ""
+
+
+def node_class(name: str):
+    """The class (or main function) of executable `name`, as EXECUTABLES names it."""
+    module, _, attribute = EXECUTABLES[name].partition(":")
+    return getattr(importlib.import_module(module), attribute)
+
+
+def managed_nodes(behaviour: bool = False) -> tuple:
+    """The lifecycle nodes the runner and the launch file start, the driver first."""
+    return PIPELINE_NODES + (EXAMPLE_NODES if behaviour else ())
 
 
 def share_dir() -> Path:
@@ -75,3 +121,10 @@ def write_parameters(parameters: dict[str, dict], path: os.PathLike | str) -> Pa
     document = {node: {"ros__parameters": values} for node, values in parameters.items()}
     path.write_text(yaml.safe_dump(document, sort_keys=False))
     return path
+
+
+if __name__ == "__main__":  # for CMakeLists.txt: `python emotion_ros/graph.py executables`
+    if sys.argv[1:] == ["executables"]:
+        print(";".join(f"{name}:{target.partition(':')[0]}" for name, target in EXECUTABLES.items()), end="")
+    else:
+        sys.exit("usage: graph.py executables")

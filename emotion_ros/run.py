@@ -4,6 +4,11 @@
     python -m emotion_ros.run --video annotated.mp4    # also write the annotated video
     python -m emotion_ros.run --mode processes         # one process per node, as ros2 launch does
     python -m emotion_ros.run --source webcam --duration 30
+
+The nodes are lifecycle nodes: the runner configures them all, activates them, and starts the
+driver last, once the graph is connected (emotion_ros/nodes/manager.py, as the launch file
+does). It exits 1 with the reason when a node cannot be configured or the source gives no
+frame; Ctrl-C and SIGTERM end it cleanly (exit 0, video finalised).
 """
 
 import argparse
@@ -14,7 +19,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from importlib import import_module
 from pathlib import Path
 
 import yaml
@@ -22,8 +26,7 @@ import yaml
 from emotion_ros import graph
 
 DRAIN_S = 1.0  # after the last frame, let the graph finish the frames in flight
-CONNECT_TIMEOUT_S = 10.0
-CHAIN_TOPICS = ("faces", "faces/identified", "faces/classified", "person_emotions")
+CHILD_EXIT_TIMEOUT_S = 5.0
 
 
 def parse_args(argv=None):
@@ -44,105 +47,153 @@ def parse_args(argv=None):
 
 
 def build_parameters(args) -> dict[str, dict]:
+    """Each node's parameters: the YAML, --source / --path, then each --set, checked against the
+    YAML's names and types (the nodes check ranges when they are configured)."""
     parameters = graph.node_parameters(args.config, source=args.source, path=args.path)
     for item in args.set:
         name, _, value = item.partition("=")
         node, _, parameter = name.partition(".")
         if not parameter or node not in parameters:
             raise SystemExit(f"--set {item}: expected NODE.PARAM=VALUE with NODE one of {', '.join(parameters)}")
-        value = yaml.safe_load(value)
-        if isinstance(parameters[node].get(parameter), float) and isinstance(value, int):
+        if parameter not in parameters[node]:
+            raise SystemExit(f"--set {item}: {node} has no parameter {parameter!r}; "
+                             f"it has {', '.join(parameters[node])}")
+        value, current = yaml.safe_load(value), parameters[node][parameter]
+        if isinstance(current, float) and isinstance(value, int) and not isinstance(value, bool):
             value = float(value)  # ROS parameters are typed: 30 for a double parameter means 30.0
+        if type(value) is not type(current):
+            raise SystemExit(f"--set {item}: {node}.{parameter} is a {type(current).__name__} "
+                             f"(like {current!r}), got {type(value).__name__} {value!r}")
         parameters[node][parameter] = value
     parameters["monitor"] = {"echo": not args.no_echo, "video_path": args.video}
     return parameters
 
 
-def node_class(name: str):
-    """The node class of `emotion_ros/nodes/<name>.py`, named in CamelCase (face_detector: FaceDetector)."""
-    return getattr(import_module(f"emotion_ros.nodes.{name}"), name.title().replace("_", ""))
+class TailFirstExecutor:
+    """Composed mode's executor: of the ready callbacks, it runs the one of the node nearest the
+    graph's end, then waits again. A frame so goes through the whole graph before the detector
+    takes the next one, and the detector's one-deep best-effort queue drops the frames it could
+    not take at the head (instead of every stage queueing behind the detector)."""
+
+    def __init__(self, order):
+        from rclpy.executors import SingleThreadedExecutor
+
+        self._executor = SingleThreadedExecutor()
+        self._rank = {name: rank for rank, name in enumerate(order)}
+
+    def add_node(self, node):
+        self._executor.add_node(node)
+
+    def spin_once(self, timeout_sec=None):
+        import rclpy
+        from rclpy.executors import ExternalShutdownException, TimeoutException
+
+        nodes = sorted(self._executor.get_nodes(), key=lambda n: self._rank.get(n.get_name(), len(self._rank)))
+        try:  # a fresh `condition` each call: the executor waits anew instead of going on with its last sweep
+            handler, _, _ = self._executor.wait_for_ready_callbacks(timeout_sec, nodes, condition=lambda: False)
+        except TimeoutException:
+            return
+        except rclpy._rclpy_pybind11.RCLError:
+            if rclpy.ok():
+                raise
+            raise ExternalShutdownException() from None  # Ctrl-C or SIGTERM shut the context down
+        handler()
+        if handler.exception() is not None:
+            if not rclpy.ok():  # a callback cut short by Ctrl-C or SIGTERM
+                raise ExternalShutdownException() from handler.exception()
+            raise handler.exception()
 
 
-def spin_until_connected(executor, node, timeout_s: float = CONNECT_TIMEOUT_S) -> bool:
-    """Spin until every topic of the chain below the driver has a publisher and a subscriber,
-    and `node`'s own subscriptions are matched, so the first camera frame travels the whole graph."""
-    def connected():
-        return (all(node.count_publishers(t) and node.count_subscribers(t) for t in CHAIN_TOPICS)
-                and all(s.get_publisher_count() for s in node.subscriptions if s.topic_name.lstrip("/") in CHAIN_TOPICS))
-
-    deadline = time.monotonic() + timeout_s
-    while not connected() and time.monotonic() < deadline:
-        executor.spin_once(timeout_sec=0.05)
-    return connected()
-
-
-def run(args) -> dict:
+def run(args) -> tuple[dict, int]:
+    """Run the graph; return (the monitor's statistics, exit status)."""
     import rclpy
-    from rclpy.experimental import EventsExecutor
+    from rclpy.executors import ExternalShutdownException
 
-    names = list(graph.PIPELINE_NODES) + (list(graph.EXAMPLE_NODES) if args.behaviour else [])
+    from emotion_ros.nodes.manager import GraphManager, spin_until
+    from emotion_ros.nodes.monitor import Monitor
+
+    names = list(graph.managed_nodes(args.behaviour))
+    parameters = build_parameters(args)
+    for variable, value in graph.TRANSPORT_ENV.items():  # this process and the node processes alike
+        os.environ.setdefault(variable, value)
+    if args.mode == "processes" and graph.transport_warning():
+        print(f"emotion_ros.run: warning: {graph.transport_warning()}", file=sys.stderr)
     with tempfile.TemporaryDirectory(prefix="emotion_ros-") as tmp:
-        params_file = graph.write_parameters(build_parameters(args), Path(tmp) / "parameters.yaml")
+        params_file = graph.write_parameters(parameters, Path(tmp) / "parameters.yaml")
         ros_args = ["--ros-args", "--params-file", str(params_file)]
-        if args.mode == "processes":  # the same transports in every process, this one included
-            os.environ.setdefault("FASTDDS_BUILTIN_TRANSPORTS", "LARGE_DATA")
         rclpy.init(args=ros_args)
-        executor = EventsExecutor()
-        children, nodes = [], []
+        tail_first = ["monitor", "behaviour", *reversed(graph.PIPELINE_NODES)]
+        executor = TailFirstExecutor(tail_first)
+        children, nodes, code, monitor = [], [], 0, None
         try:
-            monitor = node_class("monitor")()
-            nodes.append(monitor)
-            executor.add_node(monitor)
-            # the driver starts last, once the rest of the graph is connected
+            monitor = Monitor()
+            manager_node = rclpy.create_node("emotion_ros_run")
+            for node in (monitor, manager_node):
+                executor.add_node(node)
             if args.mode == "composed":
-                nodes += [node_class(name)() for name in names[1:]]
-                for node in nodes[1:]:
+                nodes = [graph.node_class(name)() for name in names]
+                for node in nodes:
                     executor.add_node(node)
-                spin_until_connected(executor, monitor)
-                driver = node_class("driver")()
-                nodes.append(driver)
-                executor.add_node(driver)
-                finished = driver.finished.is_set
+                driver = nodes[0]
+                driver_done = lambda: driver.finished.is_set()  # noqa: E731
+                driver_code = lambda: driver.exit_code  # noqa: E731
             else:
-                command = [sys.executable, "-m", "emotion_ros.nodes.{}", *ros_args]
-                children = [subprocess.Popen([part.format(name) for part in command]) for name in names[1:]]
-                spin_until_connected(executor, monitor)
-                children.append(subprocess.Popen([part.format("driver") for part in command]))
-                finished = lambda: children[-1].poll() is not None  # noqa: E731 - the driver
-            started = time.monotonic()
-            stop_at = None
-            while rclpy.ok():
+                children = [subprocess.Popen([sys.executable, "-m", graph.EXECUTABLES[name].partition(":")[0],
+                                              *ros_args]) for name in names]
+                driver_done = lambda: children[0].poll() is not None  # noqa: E731
+                driver_code = lambda: children[0].returncode or 0  # noqa: E731
+            spin = lambda condition, timeout: spin_until(executor, condition, timeout)  # noqa: E731
+            error = GraphManager(manager_node, names, spin, extra_topics=("person_emotions",)).bring_up()
+            if error:
+                print(f"emotion_ros.run: the pipeline cannot start: {error}", file=sys.stderr)
+                code = 1
+            started, stop_at = time.monotonic(), None
+            while not code and rclpy.ok():
                 executor.spin_once(timeout_sec=0.05)
                 now = time.monotonic()
-                if stop_at is None and (finished() or (args.duration and now - started >= args.duration)):
+                if stop_at is None and (driver_done() or (args.duration and now - started >= args.duration)):
                     stop_at = now + DRAIN_S
                 if stop_at is not None and now >= stop_at:
                     break
-        except KeyboardInterrupt:
-            pass
+            if not code and driver_done() and driver_code():
+                print("emotion_ros.run: the driver got no frames from the source (its log above says why)",
+                      file=sys.stderr)
+                code = 1
+        except (KeyboardInterrupt, ExternalShutdownException):
+            pass  # Ctrl-C or SIGTERM: a clean stop
         finally:
             for child in children:
                 if child.poll() is None:
                     child.send_signal(signal.SIGINT)
             for child in children:
                 try:
-                    child.wait(timeout=5)
+                    child.wait(timeout=CHILD_EXIT_TIMEOUT_S)
                 except subprocess.TimeoutExpired:
                     child.kill()
-            stats = nodes[0].stats() if nodes else {}
+                    child.wait()
+            stats = monitor.stats() if monitor else {}
+            if monitor:
+                stats["video_frames"] = monitor.finish_video()
             for node in reversed(nodes):
                 node.destroy_node()
             rclpy.try_shutdown()
-    return stats
+    return stats, code
 
 
 def main(argv=None):
     args = parse_args(argv)
-    stats = run(args)
+    stats, code = run(args)
     if args.video:
-        print(f"annotated video: {args.video}", file=sys.stderr)
+        if stats.get("video_frames"):
+            print(f"annotated video: {args.video} ({stats['video_frames']} frames)", file=sys.stderr)
+        else:
+            print(f"no annotated video written: no frame reached the monitor ({args.video} not written)",
+                  file=sys.stderr)
+            code = code or 1
     if args.stats:
         print(json.dumps({"mode": args.mode, **stats}))
+    if code:
+        sys.exit(code)
 
 
 if __name__ == "__main__":

@@ -12,19 +12,17 @@ identity node's job, tracking only follows positions.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 
+from emotion_ros.boxes import xywh
 
-def _xywh(box) -> tuple[float, float, float, float]:
-    if hasattr(box, "w"):
-        return float(box.x), float(box.y), float(box.w), float(box.h)
-    x, y, w, h = box
-    return float(x), float(y), float(w), float(h)
+xywh_float = partial(xywh, number=float)
 
 
 def iou(a, b) -> float:
     """Intersection over union of two (x, y, w, h) boxes or Detection-like objects."""
-    ax, ay, aw, ah = _xywh(a)
-    bx, by, bw, bh = _xywh(b)
+    ax, ay, aw, ah = xywh_float(a)
+    bx, by, bw, bh = xywh_float(b)
     iw = min(ax + aw, bx + bw) - max(ax, bx)
     ih = min(ay + ah, by + bh) - max(ay, by)
     if iw <= 0 or ih <= 0:
@@ -58,7 +56,7 @@ class FaceTracker:
         self._next_id = 1
 
     def update(self, boxes) -> list[int]:
-        boxes = [_xywh(b) for b in boxes]
+        boxes = [xywh_float(b) for b in boxes]
         predictions = [track.predicted() for track in self.tracks]
         candidates = sorted(
             (-iou(pred, box), ti, bi)

@@ -90,6 +90,13 @@ class WindowBank:
     def __contains__(self, key: str) -> bool:
         return key in self._windows
 
+    def set_min_share(self, min_share: float) -> None:
+        """Change the confirmation share of every window, current and future."""
+        _check_window_args(self.length, min_share)
+        self.min_share = float(min_share)
+        for window in self._windows.values():
+            window.min_share = self.min_share
+
     def update(self, key: str, emotion: int, now: float) -> Confirmation:
         """Push `emotion` into `key`'s window (a fresh one if `key` was forgotten)."""
         last = self._last_seen.get(key)

@@ -55,3 +55,4 @@ export AMENT_PREFIX_PATH="$venv" CMAKE_PREFIX_PATH="$venv" PATH="$venv/bin:$PATH
   { tail -n 60 build/colcon.log; echo "colcon build failed: full log in build/colcon.log"; exit 1; }
 
 (cd / && "$venv/bin/python" -c "from emotion_ros.msg import PersonEmotion, FaceArray; print('emotion_ros ready:', PersonEmotion.__module__)")
+touch "$venv/.emotion_ros-setup"  # the stamp that `make demo` and `make test` look for

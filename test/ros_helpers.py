@@ -1,5 +1,6 @@
 """Helpers for tests that run ROS 2 nodes."""
 
+import sys
 import time
 
 
@@ -16,18 +17,29 @@ class Recorder:
 
     def __init__(self):
         self.infos, self.errors, self.warnings, self.published = [], [], [], []
+        self._logged_once = set()
 
     def get_logger(self):
         return self
 
-    def error(self, message):
-        self.errors.append(message)
+    def _keep(self, messages, message, once):
+        """Like rclpy's logger: with once=True, each call site logs only its first message."""
+        caller = sys._getframe(2)
+        site = (caller.f_code.co_filename, caller.f_lineno)
+        if once and site in self._logged_once:
+            return
+        if once:
+            self._logged_once.add(site)
+        messages.append(message)
 
-    def warning(self, message):
-        self.warnings.append(message)
+    def error(self, message, once=False):
+        self._keep(self.errors, message, once)
 
-    def info(self, message):
-        self.infos.append(message)
+    def warning(self, message, once=False):
+        self._keep(self.warnings, message, once)
+
+    def info(self, message, once=False):
+        self._keep(self.infos, message, once)
 
     def publish(self, msg):
         self.published.append(msg)

@@ -5,6 +5,7 @@ import pytest
 rclpy = pytest.importorskip("rclpy", reason="rclpy is not installed (run scripts/setup.sh)")
 from emotion_ros.msg import PersonEmotion  # noqa: E402
 from emotion_ros.nodes.behaviour import Behaviour  # noqa: E402
+from emotion_ros.nodes.common import bring_up_alone  # noqa: E402
 
 from ros_helpers import Recorder  # noqa: E402
 
@@ -15,6 +16,7 @@ def test_behaviour_logs_when_a_confirmed_emotion_changes(monkeypatch):
     rclpy.init()
     try:
         node = Behaviour()
+        assert bring_up_alone(node)
         for label, confirmed in [("Neutral", False)] * 3 + [("Happy", True)] * 3 + [("Neutral", True)]:
             node.on_person_emotion(PersonEmotion(person="alice", emotion_label=label, confirmed=confirmed,
                                                  emotion_share=0.7, identity_confidence=0.5))

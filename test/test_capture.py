@@ -251,7 +251,7 @@ def test_retrying_source_reopens_with_backoff_and_reports_each_outage_once():
                             clock=clock)
     assert source.poll() is not None and source.poll() is not None and source.has_depth
     assert source.poll() is None  # fails mid-stream
-    assert opened[0].closed and not source.up and not source.ended
+    assert opened[0].closed and not source.ended
     assert len(reports) == 1 and "unplugged" in reports[0]
     clock.now = 0.4
     assert source.poll() is None  # retry not due yet: opener not called
@@ -263,7 +263,7 @@ def test_retrying_source_reopens_with_backoff_and_reports_each_outage_once():
     assert source.poll() is None  # fails again, next attempt 2 s later
     clock.now = 3.5
     frame = source.poll()
-    assert frame is not None and source.up
+    assert frame is not None and opened[-1].count == 1
     assert len(reports) == 2 and "back" in reports[1]
     assert reports[0].count("source failed") == 1
 
@@ -275,3 +275,48 @@ def test_retrying_source_stops_at_end_of_stream(tmp_path):
     assert source.poll() is not None and source.poll() is not None
     assert source.poll() is None and source.ended
     assert source.poll() is None
+
+
+def test_retrying_source_gives_up_on_a_source_that_never_opens():
+    clock, reports = FakeClock(), []
+
+    def opener():
+        raise SourceError("video file not found: /nowhere.mp4")
+
+    source = RetryingSource(opener, backoff=Backoff(0.5, 2.0, 5.0), report=reports.append,
+                            give_up_after_s=2.0, clock=clock)
+    for now in (0.0, 0.5, 1.5):
+        clock.now = now
+        assert source.poll() is None and not source.ended
+    clock.now = 3.5
+    assert source.poll() is None and source.ended
+    assert "/nowhere.mp4" in source.error and "gave up after 4 attempts" in source.error
+    assert len(reports) == 1
+
+
+def test_a_source_lost_after_its_first_frame_is_retried_past_the_give_up_time():
+    clock = FakeClock()
+    opened = []
+
+    def opener():
+        if opened:
+            raise SourceError("fake camera: not found")
+        opened.append(FlakySource(good=1))
+        return opened[-1]
+
+    source = RetryingSource(opener, backoff=Backoff(0.5, 2.0, 5.0), report=lambda m: None,
+                            give_up_after_s=1.0, clock=clock)
+    assert source.poll() is not None
+    for now in range(0, 30):
+        clock.now = float(now)
+        source.poll()
+    assert not source.ended
+
+
+def test_a_still_image_loops(tmp_path):
+    path = tmp_path / "still.png"
+    cv2.imwrite(str(path), np.full((H, W, 3), 77, np.uint8))
+    with open_source("video", path=str(path), loop=True, realtime=False) as source:
+        frames = read_all(source, limit=5)
+    assert len(frames) == 5 and [f.index for f in frames] == list(range(5))
+    assert all(int(f.rgb[0, 0, 0]) == 77 for f in frames)

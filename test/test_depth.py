@@ -91,6 +91,15 @@ def test_focal_length_scales_with_image_width():
     assert GATE.check(depth, half).kept
 
 
+def test_the_focal_length_of_camera_info_sets_the_expected_face_size():
+    """A camera with twice the Kinect's focal length sees a face twice as wide: only the
+    CameraInfo focal length makes it plausible."""
+    box = face_box(1.0, scale=2.0)
+    depth = scene(box, 1.0)
+    assert GATE.check(depth, box).reason == "size"
+    assert GATE.check(depth, box, focal_px=2 * FOCAL).kept
+
+
 def test_no_depth_readings():
     box = face_box(1.0)
     depth = scene(box, 1.0)

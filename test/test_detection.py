@@ -7,7 +7,7 @@ import pytest
 from emotion_ros.capture import open_source
 from emotion_ros.detection import (Detection, HaarDetector, YuNetDetector, crop_face,
                                    make_detector)
-from emotion_ros.drawing import KEPT_COLOUR, REJECTED_COLOUR, draw_detections, face_label
+from emotion_ros.drawing import KEPT_COLOUR, REJECTED_COLOUR, draw_detections
 from emotion_ros.resources import YUNET_MODEL, model_path, sample_recording
 from emotion_ros.tracking import iou
 
@@ -116,10 +116,8 @@ def test_crop_face_is_square_grey_framed_and_padded_at_the_border():
 
 def test_draw_detections_returns_an_annotated_copy():
     image = np.zeros((120, 160, 3), np.uint8)
-    kept = [(Detection(10, 30, 40, 40, 0.9), face_label(3, "alice", "Happy", 1.234))]
+    kept = [(Detection(10, 30, 40, 40, 0.9), "#3 alice")]
     rejected = [((90, 30, 40, 40), "flat")]
     out = draw_detections(image, kept, rejected)
     assert not image.any() and out.shape == image.shape
     assert tuple(out[50, 10]) == KEPT_COLOUR and tuple(out[50, 90]) == REJECTED_COLOUR
-    assert face_label(3, "alice", "Happy", 1.234) == "#3 alice Happy 1.2m"
-    assert face_label() == ""

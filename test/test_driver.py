@@ -1,5 +1,6 @@
-"""The driver node: frames published as paired RGB/depth/CameraInfo, and a source that fails
-mid-stream is reported and retried while the node stays up."""
+"""The driver node: frames published as paired RGB/depth/CameraInfo, a source that fails
+mid-stream is reported and retried while the node stays up, a source that never gives a frame
+ends the driver with an error, and a missing file refuses the configure transition."""
 
 import numpy as np
 import pytest
@@ -9,8 +10,11 @@ from rclpy.experimental import EventsExecutor  # noqa: E402
 from rclpy.qos import QoSProfile, ReliabilityPolicy  # noqa: E402
 from sensor_msgs.msg import CameraInfo, Image  # noqa: E402
 
-from emotion_ros import capture, graph, run  # noqa: E402
-from emotion_ros.nodes.common import image_to_array, stamp_key  # noqa: E402
+from emotion_ros import capture, graph  # noqa: E402
+from emotion_ros.conversions import image_to_array  # noqa: E402
+from emotion_ros.pairing import stamp_key  # noqa: E402
+
+from emotion_ros.nodes.common import bring_up_alone  # noqa: E402
 
 from ros_helpers import Recorder, spin_until  # noqa: E402
 
@@ -43,8 +47,9 @@ def driver_run(tmp_path):
         listener.create_subscription(CameraInfo, "camera/camera_info", received["info"].append, qos)
         executor = EventsExecutor()
         executor.add_node(listener)
-        driver = run.node_class("driver")()
+        driver = graph.node_class("driver")()
         executor.add_node(driver)
+        assert bring_up_alone(driver)
         started.extend([driver, listener])
         return driver, received, lambda condition, timeout: spin_until(executor, condition, timeout)
 
@@ -73,10 +78,29 @@ def test_driver_survives_a_recording_that_breaks_mid_stream(tmp_path, driver_run
     broken = sorted((tmp_path / "rec").glob("r-*.ppm"))[3]
     broken.write_bytes(broken.read_bytes()[:40])
     log = Recorder()
-    monkeypatch.setattr(run.node_class("driver"), "get_logger", lambda self: log)
+    monkeypatch.setattr(graph.node_class("driver"), "get_logger", lambda self: log)
     driver, received, spin = driver_run(tmp_path / "rec", loop=True)
     assert spin(lambda: len(received["rgb"]) >= 8, 10.0), "the driver stopped publishing after the failure"
     assert not driver.finished.is_set()
     reports = [message for message in log.warnings if broken.name in message]
     assert reports, log.warnings
     assert len(reports) <= len(received["rgb"]) // 3 + 1, "an outage was reported more than once"
+
+
+def test_a_missing_recording_refuses_to_configure(tmp_path, driver_run, monkeypatch):
+    log = Recorder()
+    monkeypatch.setattr(graph.node_class("driver"), "get_logger", lambda self: log)
+    with pytest.raises(AssertionError):
+        driver_run(tmp_path / "no_such_recording")
+    assert any("no_such_recording" in e and "does not exist" in e for e in log.errors), log.errors
+
+
+def test_a_source_that_never_opens_ends_the_driver_with_an_error(tmp_path, driver_run, monkeypatch):
+    write_recording(tmp_path / "rec")
+    (tmp_path / "rec" / "INDEX.txt").write_text("not-a-dump-name\n")
+    log = Recorder()
+    monkeypatch.setattr(graph.node_class("driver"), "get_logger", lambda self: log)
+    driver, received, spin = driver_run(tmp_path / "rec", give_up_after_s=0.5)
+    assert spin(driver.finished.is_set, 10.0), "the driver retried forever"
+    assert driver.exit_code == 1 and not received["rgb"]
+    assert any("gave up" in e and "not a fakenect dump name" in e for e in log.errors), log.errors

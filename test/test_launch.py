@@ -36,7 +36,10 @@ def _load_launch_file(monkeypatch):
     (which are not on PyPI): each records what the launch file asks of it."""
     stand_ins = {
         "launch": {"LaunchDescription": _Recorded},
-        "launch.actions": {"DeclareLaunchArgument": _Recorded, "OpaqueFunction": _Recorded},
+        "launch.actions": {name: _Recorded for name in ("DeclareLaunchArgument", "EmitEvent", "OpaqueFunction",
+                                                         "RegisterEventHandler", "SetEnvironmentVariable")},
+        "launch.event_handlers": {"OnProcessExit": _Recorded},
+        "launch.events": {"Shutdown": _Recorded},
         "launch.substitutions": {"LaunchConfiguration": _LaunchConfiguration},
         "launch_ros": {},
         "launch_ros.actions": {"Node": _Recorded},
@@ -49,19 +52,29 @@ def _load_launch_file(monkeypatch):
     return module
 
 
-def _launched_nodes(monkeypatch, **arguments):
+def _launch(monkeypatch, **arguments):
+    """(the launch file's top-level actions, the actions its OpaqueFunction returns)."""
     description = _load_launch_file(monkeypatch).generate_launch_description()
     actions = description.args[0]
     defaults = {a.args[0]: a.kwargs["default_value"] for a in actions if "default_value" in a.kwargs}
     context = types.SimpleNamespace(launch_configurations={**defaults, "config": str(CONFIG), **arguments})
     opaque = next(a for a in actions if "function" in a.kwargs)
-    return {node.kwargs["name"]: node.kwargs for node in opaque.kwargs["function"](context)}
+    return actions, opaque.kwargs["function"](context)
+
+
+def _launched_nodes(monkeypatch, **arguments):
+    """The Node actions by name, the lifecycle manager left out."""
+    _, started = _launch(monkeypatch, **arguments)
+    nodes = {a.kwargs["name"]: a.kwargs for a in started if "name" in a.kwargs}
+    nodes.pop("lifecycle_manager")
+    return nodes
 
 
 def test_launch_file_starts_the_runner_nodes_with_the_yaml_parameters(monkeypatch):
     nodes = _launched_nodes(monkeypatch)
     assert list(nodes) == list(graph.PIPELINE_NODES)
     runner_parameters = run.build_parameters(run.parse_args(["--config", str(CONFIG)]))
+    assert set(graph.EXECUTABLES) >= set(nodes)
     for name, node in nodes.items():
         assert node["package"] == "emotion_ros" and node["executable"] == name
         assert node["parameters"] == [runner_parameters[name]]
@@ -77,6 +90,29 @@ def test_launch_arguments_reach_the_driver_and_switch_gating_off_without_depth(m
     assert runner["face_detector"]["use_depth"] is False
 
 
+def test_the_launch_file_brings_the_nodes_up_with_the_runner_transport(monkeypatch):
+    actions, started = _launch(monkeypatch, behaviour="true")
+    environment = {a.args[0]: a.args[1] for a in actions if len(a.args) == 2}
+    assert environment == graph.TRANSPORT_ENV
+    manager = next(a.kwargs for a in started if a.kwargs.get("name") == "lifecycle_manager")
+    assert manager["executable"] == "lifecycle_manager" and "lifecycle_manager" in graph.EXECUTABLES
+    assert manager["parameters"] == [{"node_names": list(graph.PIPELINE_NODES + graph.EXAMPLE_NODES)}]
+    handler = next(a for a in started if a.args and hasattr(a.args[0], "kwargs") and "on_exit" in a.args[0].kwargs)
+    on_exit = handler.args[0].kwargs["on_exit"]
+    assert on_exit(types.SimpleNamespace(returncode=0), None) is None
+    assert on_exit(types.SimpleNamespace(returncode=1), None), "a failed bring-up must shut the launch down"
+
+
+def test_cmake_installs_every_executable_of_the_node_list():
+    listed = subprocess.run([sys.executable, str(ROOT / "emotion_ros" / "graph.py"), "executables"],
+                            check=True, capture_output=True, text=True).stdout
+    assert [entry.partition(":")[0] for entry in listed.split(";")] == list(graph.EXECUTABLES)
+    assert "graph.py executables" in (ROOT / "CMakeLists.txt").read_text()
+    for name in graph.EXECUTABLES:
+        assert (Path(sys.prefix) / "lib" / "emotion_ros" / name).is_file(), f"{name}: run scripts/setup.sh"
+        assert callable(graph.node_class(name))
+
+
 def test_every_node_declares_exactly_the_yaml_parameters(tmp_path):
     rclpy = pytest.importorskip("rclpy", reason="rclpy is not installed (run scripts/setup.sh)")
     parameters = graph.node_parameters(CONFIG)
@@ -85,7 +121,7 @@ def test_every_node_declares_exactly_the_yaml_parameters(tmp_path):
     rclpy.init(args=["--ros-args", "--params-file", str(params_file)])
     try:
         for name in graph.PIPELINE_NODES + graph.EXAMPLE_NODES:
-            node = run.node_class(name)()
+            node = graph.node_class(name)()
             declared = set(node._parameters) - {"use_sim_time", "start_type_description_service"}
             node.destroy_node()
             assert declared == set(graph.load_parameters(CONFIG)[name]), name

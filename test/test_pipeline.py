@@ -23,7 +23,8 @@ from emotion_ros import capture, graph, resources, run  # noqa: E402
 from emotion_ros.demo import enrol_sample_people  # noqa: E402
 from emotion_ros.labels import EMOTIONS, NEUTRAL, UNKNOWN_PERSON  # noqa: E402
 from emotion_ros.msg import PersonEmotion  # noqa: E402
-from emotion_ros.nodes.common import stamp_key  # noqa: E402
+from emotion_ros.nodes.manager import GraphManager  # noqa: E402
+from emotion_ros.pairing import stamp_key  # noqa: E402
 
 from onnx_fixtures import make_smile_model  # noqa: E402
 from ros_helpers import spin_until  # noqa: E402
@@ -85,13 +86,12 @@ def pipeline_run(tmp_path_factory):
         listener.create_subscription(PersonEmotion, "person_emotions", people.append, 100)
         executor = EventsExecutor()
         executor.add_node(listener)
-        nodes = [run.node_class(name)() for name in graph.PIPELINE_NODES[1:]]
+        nodes = [graph.node_class(name)() for name in graph.PIPELINE_NODES]
         for node in nodes:
             executor.add_node(node)
-        assert run.spin_until_connected(executor, listener)
-        driver = run.node_class("driver")()
-        executor.add_node(driver)
-        nodes.append(driver)
+        manager = GraphManager(listener, graph.PIPELINE_NODES, lambda c, t: spin_until(executor, c, t))
+        assert manager.bring_up() == ""
+        driver = nodes[0]
         assert spin_until(executor, driver.finished.is_set, 30.0), "the recording did not play to its end"
         spin_until(executor, lambda: False, 1.0)  # let the frames in flight arrive
         for node in nodes + [listener]:

@@ -5,6 +5,8 @@ preprocessing function equalises every face, so a face and its dim, bright, low-
 gamma-changed copy, and a raw face and its equalised copy, become near-identical model inputs.
 """
 
+from pathlib import Path
+
 import cv2
 import numpy as np
 import pytest
@@ -74,3 +76,13 @@ def test_both_dataset_layouts_give_the_same_distribution(tmp_path):
     raw_csv = load_csv(str(tmp_path / "fer2013.csv")).faces / 255.0
     raw_folders = load_folders(str(tmp_path / "folders")).faces / 255.0
     assert np.abs(raw_csv - raw_folders).mean() > NEAR
+
+
+def test_the_detector_crops_with_the_measured_framing():
+    from emotion_ros import graph
+    from emotion_ros.preprocessing import EMOTION_CROP_OFFSET_Y, EMOTION_CROP_SCALE
+
+    config = Path(__file__).resolve().parent.parent / "config" / "pipeline.yaml"
+    detector = graph.load_parameters(config)["face_detector"]
+    assert detector["emotion_crop_scale"] == EMOTION_CROP_SCALE
+    assert detector["emotion_crop_offset_y"] == EMOTION_CROP_OFFSET_Y

@@ -1,4 +1,4 @@
-"""Keras -> ONNX conversion and a one-thread ONNX Runtime session (shared by the steps)."""
+"""Keras -> ONNX conversion, int8 quantisation, and ONNX predictions with the node's own session factory."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import os
 
 import numpy as np
 
+from emotion_ros.emotion import onnx_session  # noqa: F401 - the node's session, used by the steps
 from emotion_ros.preprocessing import INPUT_SHAPE
 from training.model import INPUT_NAME, OUTPUT_NAME
 
@@ -70,17 +71,6 @@ def quantize_int8(source: str, target: str, calibration: np.ndarray) -> None:
                         per_channel=True)
     finally:
         os.remove(prepared)
-
-
-def onnx_session(path: str, threads: int = 1):
-    """ONNX Runtime CPU session with `threads` intra-op threads (inter-op 1)."""
-    import onnxruntime as ort
-
-    options = ort.SessionOptions()
-    options.intra_op_num_threads = threads
-    options.inter_op_num_threads = 1
-    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-    return ort.InferenceSession(path, options, providers=["CPUExecutionProvider"])
 
 
 def onnx_predict(session, inputs: np.ndarray, batch_size: int = 256) -> np.ndarray:

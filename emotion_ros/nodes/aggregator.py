@@ -1,26 +1,33 @@
 """Aggregator node: confirms each person's emotion over a window and publishes PersonEmotion."""
 
 import numpy as np
-from rclpy.node import Node
 
 from emotion_ros.labels import EMOTIONS, UNKNOWN_PERSON
 from emotion_ros.msg import FaceArray, PersonEmotion
-from emotion_ros.nodes.common import FACES_QOS, OnceLogger, declare, main_for, stamp_key
+from emotion_ros.nodes.common import FACES_QOS, ManagedNode, Param, main_for
+from emotion_ros.pairing import stamp_key
 from emotion_ros.window import TrackNames, WindowBank
 
 
-class Aggregator(Node):
-    def __init__(self):
-        super().__init__("aggregator")
-        length = declare(self, "window_length", 20, "frames per person in the confirmation window")
-        share = declare(self, "min_share", 0.6, "a class is confirmed when it holds more than this share")
-        forget = declare(self, "forget_after_s", 2.0, "a person's window is dropped after this long unseen")
+class Aggregator(ManagedNode):
+    NAME = "aggregator"
+    PARAMETERS = (
+        Param("window_length", "frames per person in the confirmation window", range=(1, 10000)),
+        Param("min_share", "a class is confirmed when it holds more than this share", range=(0.0, 0.99), live=True),
+        Param("forget_after_s", "a person's window is dropped after this long unseen", range=(0.01, 3600.0)),
+    )
 
-        self.windows = WindowBank(length, share, forget)
+    def configure(self):
+        forget = self.param("forget_after_s")
+        self.windows = WindowBank(self.param("window_length"), self.param("min_share"), forget)
         self.track_names = TrackNames(forget)
-        self.problems = OnceLogger(self)
-        self.publisher = self.create_publisher(PersonEmotion, "person_emotions", 10)
-        self.create_subscription(FaceArray, "faces/classified", self.on_faces, FACES_QOS)
+
+    def apply(self):
+        self.windows.set_min_share(self.param("min_share"))
+
+    def activate(self):
+        self.publisher = self.add_publisher(PersonEmotion, "person_emotions", 10)
+        self.add_subscription(FaceArray, "faces/classified", self.on_faces, FACES_QOS)
 
     def on_faces(self, msg: FaceArray):
         """Push each face's raw emotion into its person's window (enrolled name, kept per track,
@@ -29,7 +36,8 @@ class Aggregator(Node):
         self.windows.prune(now)
         for face in msg.faces:
             if len(face.emotion_scores) != len(EMOTIONS):
-                self.problems.warning("scores", f"faces without {len(EMOTIONS)} emotion scores are skipped")
+                self.bad_input(f"a face without {len(EMOTIONS)} emotion scores")
+                self.get_logger().warning(f"faces without {len(EMOTIONS)} emotion scores are skipped", once=True)
                 continue
             person = self.track_names.name(face.track_id, face.identity, now)
             known = person != UNKNOWN_PERSON
@@ -52,6 +60,7 @@ class Aggregator(Node):
                 window_fill=confirmation.fill,
                 window_length=self.windows.length,
             ))
+        self.frame_done(msg.header)
 
 
 def main(args=None):

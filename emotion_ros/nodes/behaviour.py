@@ -1,18 +1,24 @@
 """Example behaviour node: what a robot would do with /person_emotions (here, log changes)."""
 
-from rclpy.node import Node
-
 from emotion_ros.labels import UNKNOWN_PERSON
 from emotion_ros.msg import PersonEmotion
-from emotion_ros.nodes.common import declare, main_for
+from emotion_ros.nodes.common import ManagedNode, Param, main_for
 
 
-class Behaviour(Node):
-    def __init__(self):
-        super().__init__("behaviour")
-        self.min_confidence = declare(self, "min_confidence", 0.0, "ignore identities below this confidence")
+class Behaviour(ManagedNode):
+    NAME = "behaviour"
+    PARAMETERS = (
+        Param("min_confidence", "ignore identities below this confidence", range=(0.0, 1.0), live=True),
+    )
+
+    def configure(self):
         self.last_emotion = {}
-        self.create_subscription(PersonEmotion, "person_emotions", self.on_person_emotion, 10)
+
+    def apply(self):
+        self.min_confidence = self.param("min_confidence")
+
+    def activate(self):
+        self.add_subscription(PersonEmotion, "person_emotions", self.on_person_emotion, 10)
 
     def on_person_emotion(self, msg: PersonEmotion):
         """Log when a person's confirmed emotion changes, as a robot would react to it."""
