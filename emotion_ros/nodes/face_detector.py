@@ -5,6 +5,7 @@ from rclpy.node import Node
 from sensor_msgs.msg import Image
 
 from emotion_ros import depth, detection, drawing, tracking
+from emotion_ros.identity.align import align_face
 from emotion_ros.msg import Face, FaceArray
 from emotion_ros.nodes.common import (FACES_QOS, OnceLogger, StampPairer, array_to_image, declare, image_qos,
                                       image_to_array, main_for, roi, stamp_key)
@@ -30,6 +31,7 @@ class FaceDetector(Node):
         self.detector = detection.make_detector(name, **options)
         self.gate = depth.DepthGate(depth.DepthGateConfig(min_distance_m=band[0], max_distance_m=band[1]))
         self.tracker = tracking.FaceTracker(max_missed=max_missed)
+        self.cuts = tracking.SceneCutDetector()
         self.pairer = StampPairer()
         self.problems = OnceLogger(self)
         self.faces_pub = self.create_publisher(FaceArray, "faces", FACES_QOS)
@@ -61,14 +63,18 @@ class FaceDetector(Node):
         found = self.detector.detect(bgr)
         verdicts = [self.gate.check(depth_mm, face) for face in found]
         kept = [(face, verdict) for face, verdict in zip(found, verdicts) if verdict.kept]
-        track_ids = self.tracker.update([(f.x, f.y, f.w, f.h) for f, _ in kept])
+        aligned = [align_face(bgr, face) for face, _ in kept]
+        track_ids = self.tracker.update([(f.x, f.y, f.w, f.h) for f, _ in kept],
+                                        [tracking.face_signature(a) for a in aligned], cut=self.cuts.update(bgr))
         faces = FaceArray(header=rgb_msg.header)
-        for track_id, (face, verdict) in zip(track_ids, kept):
+        for track_id, (face, verdict), identity_crop in zip(track_ids, kept, aligned):
             crop = cv2.resize(detection.crop_face(bgr, face), (self.crop_size, self.crop_size),
                               interpolation=cv2.INTER_AREA)
             faces.faces.append(Face(
                 track_id=track_id, roi=roi(face.x, face.y, face.w, face.h), detection_score=float(face.score),
-                distance_m=verdict.distance_m, crop=array_to_image(crop, "mono8", rgb_msg.header)))
+                distance_m=verdict.distance_m, crop=array_to_image(crop, "mono8", rgb_msg.header),
+                landmarks=face.landmarks or [float("nan")] * 10,
+                identity_crop=array_to_image(identity_crop, "mono8", rgb_msg.header)))
         self.faces_pub.publish(faces)
 
         if self.annotated_pub.get_subscription_count() > 0:
