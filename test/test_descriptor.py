@@ -1,6 +1,8 @@
 """The optional descriptor back-end (dlib-bin + face-recognition-models)."""
 
 import sys
+import threading
+import time
 
 import numpy as np
 import pytest
@@ -60,3 +62,40 @@ def test_descriptor_model_errors(tmp_path):
         descriptor.DescriptorIdentifier().predict(np.zeros((128, 128), np.uint8))
     with pytest.raises(ValueError, match="backend"):
         load_identifier("eigenfaces", tmp_path)
+
+
+def longest_stall(model, crop, calls=2) -> float:
+    """The longest time the calling thread could not run Python while another thread computed
+    `calls` descriptors with `model`."""
+    done = threading.Event()
+
+    def job():
+        for _ in range(calls):
+            model.describe(crop)
+        done.set()
+
+    worker = threading.Thread(target=job)
+    last, longest = time.perf_counter(), 0.0
+    worker.start()
+    while not done.is_set():
+        now = time.perf_counter()
+        longest, last = max(longest, now - last), now
+    worker.join()
+    return longest
+
+
+@needs_dlib
+def test_descriptor_process_matches_and_leaves_the_gil_free():
+    """dlib holds the GIL while it computes; in the child process the node's other threads run on."""
+    crop = np.random.default_rng(0).integers(0, 256, (128, 128), dtype=np.uint8)
+    child = descriptor.DescriptorProcess()
+    try:
+        np.testing.assert_allclose(child.describe(crop), descriptor.DescriptorModel().describe(crop), atol=1e-6)
+        with pytest.raises(ValueError, match="shape"):
+            child.describe(np.zeros((3, 3), np.uint8))
+        in_process = longest_stall(descriptor.DescriptorModel(), crop)     # dlib holds the GIL
+        assert in_process > 0.03 and longest_stall(child, crop) < in_process / 2
+    finally:
+        child.close()
+    with pytest.raises(RuntimeError, match="ended"):
+        child.describe(crop)

@@ -5,13 +5,16 @@ and returns one `Decision` per face at once. Each track's crop is identified at 
 times a second (0: every frame). With `asynchronous=True` the identifier runs on a worker
 thread: the frame gets the track's current decision immediately, and results feed the track's
 evidence when they are ready (only the newest crop of a track waits; older ones are replaced),
-so a slow back-end (the descriptor, ~100 ms per face) never holds up the frames. Tracks unseen
-for `forget_after_s` lose their evidence.
+so a slow back-end (the descriptor, ~100 ms per face) never holds up the frames. The worker rests
+after each identification so that it is busy at most WORKER_DUTY of the time: with many faces
+the per-track rate drops rather than the back-end taking a whole core from the graph. Tracks
+unseen for `forget_after_s` lose their evidence.
 """
 
 from __future__ import annotations
 
 import threading
+import time
 
 import numpy as np
 
@@ -23,6 +26,7 @@ BACKENDS = ("lbph", "descriptor")
 RATE_HZ = {"lbph": 0.0, "descriptor": 5.0}
 ASYNCHRONOUS = {"lbph": False, "descriptor": True}
 FORGET_AFTER_S = 2.0
+WORKER_DUTY = 0.5
 
 
 class IdentityCore:
@@ -81,11 +85,15 @@ class IdentityCore:
             return self._wake.wait_for(lambda: not self._pending and not self._busy, timeout_s)
 
     def close(self) -> None:
+        """Stop the worker thread and the identifier's child process, if any."""
         with self._lock:
             self._closed = True
             self._wake.notify_all()
         if self._worker is not None:
             self._worker.join(timeout=5.0)
+        close = getattr(self.identifier, "close", None)
+        if close is not None:
+            close()
 
     _busy = False
 
@@ -111,7 +119,11 @@ class IdentityCore:
                 track_id = next(iter(self._pending))
                 crop = self._pending.pop(track_id)
                 self._busy = True
+            start = time.monotonic()
             self._identify(track_id, crop)
+            rest = (time.monotonic() - start) * (1.0 - WORKER_DUTY) / WORKER_DUTY
+            with self._lock:
+                self._wake.wait_for(lambda: self._closed, rest)
 
     def _forget(self, now: float) -> None:
         gone = [t for t, seen in self._last_seen.items() if now - seen > self.forget_after_s or now < seen - 1.0]

@@ -6,12 +6,18 @@ shape model is fitted inside the aligned identity crop (the face box where `alig
 the descriptor is computed on dlib's own 150x150 chip of that fit. A face is named after the
 person whose nearest enrolled descriptor is within `threshold` (Euclidean) and passes the ratio
 test (`decision.decide`). About 100 ms per face on one core: the identity core runs it off the
-frame path, at a bounded rate per track.
+frame path, at a bounded rate per track. dlib holds Python's GIL while it computes, which would
+stall every thread of the node for those 100 ms, so the node computes descriptors in a child
+process (`DescriptorProcess`, `python -m emotion_ros.identity.descriptor --serve`).
 """
 
 from __future__ import annotations
 
 import os
+import struct
+import subprocess
+import sys
+import threading
 from pathlib import Path
 
 import cv2
@@ -65,6 +71,82 @@ class DescriptorModel:
         return np.asarray(self._net.compute_face_descriptor(rgb, self._shape(rgb, rect), 0), np.float64)
 
 
+class DescriptorProcess:
+    """`DescriptorModel.describe` computed in a child process (the GIL stays free meanwhile).
+
+    Protocol on the child's stdin/stdout: the child writes b"R" once its models are loaded; per
+    crop the parent writes height and width (two little-endian uint32) and the grey pixels, the
+    child answers b"D" and 128 float64, or b"E", a uint32 length and an error message."""
+
+    def __init__(self):
+        env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if p))
+        self._child = subprocess.Popen([sys.executable, "-m", "emotion_ros.identity.descriptor", "--serve"],
+                                       stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env)
+        self._lock = threading.Lock()
+        if self._child.stdout.read(1) != b"R":
+            self.close()
+            raise ImportError(f"the descriptor process did not start; {INSTALL_HINT}")
+
+    def describe(self, crop: np.ndarray) -> np.ndarray:
+        gray = np.ascontiguousarray(to_gray(crop, MIN_CROP_SIDE))
+        with self._lock:
+            if self._child.stdin.closed or self._child.poll() is not None:
+                raise RuntimeError("the descriptor process has ended")
+            try:
+                self._child.stdin.write(struct.pack("<II", *gray.shape) + gray.tobytes())
+                self._child.stdin.flush()
+                status = self._child.stdout.read(1)
+                if status == b"D":
+                    return np.frombuffer(_read(self._child.stdout, 128 * 8), np.float64).copy()
+                if status == b"E":
+                    (length,) = struct.unpack("<I", _read(self._child.stdout, 4))
+                    raise ValueError(_read(self._child.stdout, length).decode())
+            except (BrokenPipeError, EOFError):
+                pass
+        raise RuntimeError("the descriptor process has ended")
+
+    def close(self) -> None:
+        if self._child.poll() is None:
+            try:
+                self._child.stdin.close()
+                self._child.wait(timeout=5)
+            except (OSError, subprocess.TimeoutExpired):
+                self._child.kill()
+                self._child.wait()
+
+
+def _read(stream, size: int) -> bytes:
+    data = stream.read(size)
+    if len(data) != size:
+        raise EOFError
+    return data
+
+
+def _serve(stdin=None, stdout=None) -> int:
+    """The child's loop: descriptors of the crops on stdin, answers on stdout, until stdin ends."""
+    stdin, stdout = stdin or sys.stdin.buffer, stdout or sys.stdout.buffer
+    try:
+        model = DescriptorModel()
+    except ImportError as error:
+        print(error, file=sys.stderr)
+        return 1
+    stdout.write(b"R")
+    stdout.flush()
+    while True:
+        try:
+            height, width = struct.unpack("<II", _read(stdin, 8))
+            gray = np.frombuffer(_read(stdin, height * width), np.uint8).reshape(height, width)
+        except EOFError:
+            return 0
+        try:
+            answer = b"D" + model.describe(gray).astype(np.float64).tobytes()
+        except (ValueError, RuntimeError) as error:
+            message = str(error).encode()
+            answer = b"E" + struct.pack("<I", len(message)) + message
+        stdout.write(answer)
+        stdout.flush()
+
+
 class DescriptorIdentifier:
     """Nearest enrolled descriptor per person, with the shared rejection rule."""
 
@@ -107,6 +189,12 @@ class DescriptorIdentifier:
     def predict(self, crop: np.ndarray) -> IdentityResult:
         return decide(self.person_distances(crop), self.names, self.threshold, self.max_ratio)
 
+    def close(self) -> None:
+        """Stop the model's child process, if it has one."""
+        close = getattr(self.model, "close", None)
+        if close is not None:
+            close()
+
     def save(self, path: str | os.PathLike) -> Path:
         """Write names, labels, descriptors and the rule to `path` (.npz), owner-only."""
         if not self.trained:
@@ -134,3 +222,7 @@ class DescriptorIdentifier:
                 or ident.labels.min() < 0 or ident.labels.max() >= len(ident.names)):
             raise ValueError(f"descriptor model {path} is inconsistent; re-train it")
         return ident
+
+
+if __name__ == "__main__" and "--serve" in sys.argv[1:]:
+    sys.exit(_serve())

@@ -25,7 +25,7 @@ class Identity(Node):
         self.core = None
         try:
             identifier = identity.load_identifier(backend, store or None, model_path, threshold or None,
-                                                  max_ratio or None)
+                                                  max_ratio or None, isolated=True)
             self.core = identity.IdentityCore(identifier, rate_hz=None if rate_hz < 0 else rate_hz)
             self.get_logger().info(f"{backend} identity: {', '.join(identifier.names)}")
         except (ImportError, OSError, ValueError, KeyError) as error:
