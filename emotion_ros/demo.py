@@ -35,7 +35,7 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--video", default="annotated_sample.mp4", help="annotated video to write (.mp4 or .avi)")
     parser.add_argument("--mode", choices=("composed", "processes"), default="composed")
-    parser.add_argument("--store", default=str(resources.cache_dir() / "demo" / "faces"),
+    parser.add_argument("--store", default=str(resources.cache_dir() / "demo" / "aligned_faces"),
                         help="face store for the sample's people")
     args = parser.parse_args(argv)
     model = enrol_sample_people(args.store)

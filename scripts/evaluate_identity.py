@@ -205,12 +205,13 @@ def main(argv=None) -> int:
         chosen = tune(tuning)
         print(f"\n== {name}: closed set {tuning.closed_set():.1%} (tuning split), "
               f"{confirmation.closed_set():.1%} (confirmation split)")
-        for label, ratio in (("plain threshold (max_ratio 1.00)", 1.0),
-                             (f"with the ratio test (max_ratio {chosen[1]:.2f})", chosen[1]) if chosen else (None, None)):
-            if label is None:
-                continue
+        curves = [("plain threshold (max_ratio 1.00)", 1.0)]
+        if chosen:
+            curves.append((f"with the ratio test (max_ratio {chosen[1]:.2f})", chosen[1]))
+        for label, ratio in curves:
             print(f"open-set curve, {label}, tuning split:")
-            print(f"  {'false rej <=':>12} {'threshold':>9} {'correct':>8} {'wrong':>6} {'false rej':>9} {'strangers rej':>13}")
+            print(f"  {'false rej <=':>12} {'threshold':>9} {'correct':>8} {'wrong':>6} {'false rej':>9} "
+                  f"{'strangers rej':>13}")
             for point, threshold, (c, w, fr, sr) in tuning.curve(ratio):
                 print(f"  {point:>12.0%} {threshold:>9.3f} {c:>8.1%} {w:>6.1%} {fr:>9.1%} {sr:>13.1%}")
         if chosen is None:

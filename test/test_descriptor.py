@@ -1,14 +1,15 @@
 """The optional descriptor back-end (dlib-bin + face-recognition-models)."""
 
+import os
+import signal
 import sys
 import threading
-import time
 
 import numpy as np
 import pytest
 
 from emotion_ros import resources
-from emotion_ros.identity import FaceStore, load_identifier
+from emotion_ros.identity import FaceStore, IdentityCore, load_identifier
 from emotion_ros.identity import descriptor
 from emotion_ros.labels import UNKNOWN_PERSON
 
@@ -64,38 +65,35 @@ def test_descriptor_model_errors(tmp_path):
         load_identifier("eigenfaces", tmp_path)
 
 
-def longest_stall(model, crop, calls=2) -> float:
-    """The longest time the calling thread could not run Python while another thread computed
-    `calls` descriptors with `model`."""
-    done = threading.Event()
-
-    def job():
-        for _ in range(calls):
-            model.describe(crop)
-        done.set()
-
-    worker = threading.Thread(target=job)
-    last, longest = time.perf_counter(), 0.0
-    worker.start()
-    while not done.is_set():
-        now = time.perf_counter()
-        longest, last = max(longest, now - last), now
-    worker.join()
-    return longest
-
-
 @needs_dlib
-def test_descriptor_process_matches_and_leaves_the_gil_free():
-    """dlib holds the GIL while it computes; in the child process the node's other threads run on."""
+def test_descriptor_process_matches_and_frames_never_wait_for_it():
+    """The descriptor runs in a child process (dlib holds the GIL while it computes): with the
+    child stopped mid-request, the identity core still answers every frame at once."""
     crop = np.random.default_rng(0).integers(0, 256, (128, 128), dtype=np.uint8)
     child = descriptor.DescriptorProcess()
+    core = None
     try:
         np.testing.assert_allclose(child.describe(crop), descriptor.DescriptorModel().describe(crop), atol=1e-6)
         with pytest.raises(ValueError, match="shape"):
             child.describe(np.zeros((3, 3), np.uint8))
-        in_process = longest_stall(descriptor.DescriptorModel(), crop)     # dlib holds the GIL
-        assert in_process > 0.03 and longest_stall(child, crop) < in_process / 2
+        ident = descriptor.DescriptorIdentifier(model=child)
+        ident.train([crop], [0], ["ann"])
+        core = IdentityCore(ident, rate_hz=5.0, asynchronous=True)
+        os.kill(child._child.pid, signal.SIGSTOP)
+        try:
+            answered = []
+            frames = threading.Thread(target=lambda: answered.extend(
+                core.process(i / 30, [(1, crop)])[0].name for i in range(30)))
+            frames.start()
+            frames.join(timeout=10)
+            assert not frames.is_alive() and answered == [UNKNOWN_PERSON] * 30
+        finally:
+            os.kill(child._child.pid, signal.SIGCONT)
+        assert core.wait_idle(30.0)
+        assert core.process(1.1, [(1, crop)])[0].name == UNKNOWN_PERSON     # one result so far: not enough
     finally:
+        if core is not None:
+            core.close()
         child.close()
     with pytest.raises(RuntimeError, match="ended"):
         child.describe(crop)

@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 from emotion_ros.identity import (
-    DEFAULT_RATIO, DEFAULT_THRESHOLD, DuplicatePhoto, FaceStore, IdentityResult, LbphIdentifier, face_region,
-    model_path, default_store_dir)
+    ALIGNED_SIZE, DEFAULT_RATIO, DEFAULT_THRESHOLD, DuplicatePhoto, FaceStore, IdentityResult, LbphIdentifier,
+    default_store_dir, face_region, model_path)
 from emotion_ros.identity.lbph import REGION_SIZE, augment
 from emotion_ros.labels import UNKNOWN_PERSON
 
@@ -16,26 +16,26 @@ NAMES = ["ann", "bob", "cy"]
 
 
 def synthetic_face(person: int, photo: int) -> np.ndarray:
-    """A deterministic textured 120x120 'face' per person; photos differ by shift, noise, brightness."""
+    """A deterministic textured 128x128 'face' per person; photos differ by shift, noise, brightness."""
     rng = np.random.default_rng(person)
-    img = np.full((120, 120), 90 + 10 * (person % 5), np.uint8)
+    img = np.full((ALIGNED_SIZE, ALIGNED_SIZE), 90 + 10 * (person % 5), np.uint8)
     for _ in range(12):
         centre = tuple(int(v) for v in rng.integers(10, 110, 2))
         axes = tuple(int(v) for v in rng.integers(5, 30, 2))
         cv2.ellipse(img, centre, axes, float(rng.integers(0, 180)), 0, 360, int(rng.integers(0, 256)), -1)
     for _ in range(8):
-        p1, p2 = (tuple(int(v) for v in rng.integers(0, 120, 2)) for _ in range(2))
+        p1, p2 = (tuple(int(v) for v in rng.integers(0, ALIGNED_SIZE, 2)) for _ in range(2))
         cv2.line(img, p1, p2, int(rng.integers(0, 256)), int(rng.integers(1, 4)))
     noise = np.random.default_rng(1000 * person + photo)
     shift = np.float32([[1, 0, noise.integers(-2, 3)], [0, 1, noise.integers(-2, 3)]])
-    img = cv2.warpAffine(img, shift, (120, 120), borderMode=cv2.BORDER_REFLECT)
+    img = cv2.warpAffine(img, shift, (ALIGNED_SIZE, ALIGNED_SIZE), borderMode=cv2.BORDER_REFLECT)
     img = img.astype(np.int16) + noise.integers(-3, 4, img.shape) + int(noise.integers(-15, 16))
     return np.clip(img, 0, 255).astype(np.uint8)
 
 
 def stranger_face() -> np.ndarray:
     """Smooth stripes: far from every textured synthetic face."""
-    return np.tile(((np.sin(np.arange(120) / 3.0) + 1) * 120).astype(np.uint8), (120, 1))
+    return np.tile(((np.sin(np.arange(ALIGNED_SIZE) / 3.0) + 1) * 120).astype(np.uint8), (ALIGNED_SIZE, 1))
 
 
 @pytest.fixture(scope="module")
@@ -345,3 +345,11 @@ def test_bad_training_input():
     for bad in (0, -0.5, 1.01):
         with pytest.raises(ValueError, match="max_ratio"):
             LbphIdentifier(max_ratio=bad)
+
+
+def test_a_store_enrolled_before_alignment_is_refused_for_training(tmp_path):
+    store = FaceStore(tmp_path)
+    store.add("ann", synthetic_face(0, 0))
+    store.add("ann", cv2.resize(synthetic_face(0, 1), (96, 96)))     # an old, unaligned 96x96 crop
+    with pytest.raises(ValueError, match="96x96 photo.*enrol again"):
+        LbphIdentifier().train_from_store(store)

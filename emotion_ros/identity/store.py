@@ -16,6 +16,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from emotion_ros.identity.align import ALIGNED_SIZE
 from emotion_ros.labels import UNKNOWN_PERSON
 from emotion_ros.preprocessing import to_gray
 
@@ -143,11 +144,17 @@ class FaceStore:
         return [p for _, p in sorted(photos)]
 
     def training_set(self) -> tuple[list[np.ndarray], np.ndarray, list[str]]:
-        """`load()`, or ValueError when the store has no photos yet."""
+        """`load()`; ValueError when the store has no photos yet, or holds a photo that is not an
+        aligned identity crop (a store enrolled before alignment: its crops would not match)."""
         crops, labels, names = self.load()
         if not crops:
             raise ValueError(f"face store {self.root} has no photos; enrol people first "
                              "(python -m emotion_ros.tools.enrol)")
+        for crop, label in zip(crops, labels):
+            if crop.shape != (ALIGNED_SIZE, ALIGNED_SIZE):
+                raise ValueError(f"{names[label]} has a {crop.shape[1]}x{crop.shape[0]} photo in {self.root}, not a "
+                                 f"{ALIGNED_SIZE}x{ALIGNED_SIZE} aligned identity crop (enrolled by an older "
+                                 "version?); delete that person's folder and enrol again")
         return crops, labels, names
 
     def load(self) -> tuple[list[np.ndarray], np.ndarray, list[str]]:
