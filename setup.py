@@ -2,8 +2,9 @@
 
 With ROS 2, build the package with colcon instead (package.xml, CMakeLists.txt): that also
 generates the messages and installs the nodes. `pip install .[training]` adds the training
-dependencies; the `training/` modules run from a source checkout (`python -m training.train`),
-so no generic top-level `training` package lands in site-packages.
+dependencies, `pip install .[descriptor]` the optional descriptor identity back-end (dlib); the
+`training/` modules run from a source checkout (`python -m training.train`), so no generic
+top-level `training` package lands in site-packages.
 """
 
 from pathlib import Path
@@ -30,7 +31,7 @@ setup(
     package_data={"emotion_ros": ["models/*", "data/*", "data/*/*", "data/*/*/*"]},
     install_requires=requirements("runtime"),
     extras_require={"training": requirements("training"), "kinect": requirements("kinect"),
-                    "test": requirements("test")},
+                    "test": requirements("test"), "descriptor": requirements("descriptor")},
     entry_points={"console_scripts": [
         "emotion-ros-enrol = emotion_ros.tools.enrol:main",
         "emotion-ros-train-identity = emotion_ros.tools.train_identity:main",

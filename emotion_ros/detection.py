@@ -26,17 +26,21 @@ class Detection:
     w: int
     h: int
     score: float
+    # YuNet's 5 points in image pixels, x, y each: right eye, left eye, nose tip, right and
+    # left mouth corner (the person's right); None from detectors without landmarks (Haar)
+    landmarks: tuple[float, ...] | None = None
 
 
 def _clipped(x: float, y: float, w: float, h: float, score: float,
-             width: int, height: int) -> Detection | None:
-    if not all(map(math.isfinite, (x, y, w, h))):  # YuNet can return NaN or inf boxes on tiny inputs
+             width: int, height: int, landmarks: tuple[float, ...] | None = None) -> Detection | None:
+    """The box clipped to the image; None when nothing is left or a value is not finite."""
+    if not all(math.isfinite(v) for v in (x, y, w, h, score, *(landmarks or ()))):
         return None
     x0, y0 = max(0, math.floor(x)), max(0, math.floor(y))
     x1, y1 = min(width, math.ceil(x + w)), min(height, math.ceil(y + h))
     if x1 <= x0 or y1 <= y0:
         return None
-    return Detection(x0, y0, x1 - x0, y1 - y0, float(score))
+    return Detection(x0, y0, x1 - x0, y1 - y0, float(score), landmarks)
 
 
 class HaarDetector:
@@ -100,7 +104,8 @@ class YuNetDetector:
         if faces is None:
             return []
         sx, sy = width / size[0], height / size[1]
-        found = (_clipped(f[0] * sx, f[1] * sy, f[2] * sx, f[3] * sy, f[14], width, height)
+        found = (_clipped(f[0] * sx, f[1] * sy, f[2] * sx, f[3] * sy, f[14], width, height,
+                          tuple(float(v) * (sx if k % 2 == 0 else sy) for k, v in enumerate(f[4:14])))
                  for f in faces)
         return [d for d in found if d is not None]
 

@@ -14,7 +14,7 @@ import operator
 from collections import Counter, deque
 from dataclasses import dataclass
 
-from emotion_ros.labels import EMOTIONS, NEUTRAL, UNKNOWN_PERSON
+from emotion_ros.labels import EMOTIONS, NEUTRAL
 
 
 @dataclass(frozen=True)
@@ -113,27 +113,3 @@ class WindowBank:
             del self._last_seen[key]
         return gone
 
-
-class TrackNames:
-    """The enrolled name each face track has been identified as most often.
-
-    LBPH misses a known face in some frames (unknown) and now and then names it wrongly; the
-    track keeps its majority name, so those frames still count towards the right person's
-    window. A track not seen for more than `forget_after_s` seconds is forgotten.
-    """
-
-    def __init__(self, forget_after_s: float = 5.0):
-        self.forget_after_s = float(forget_after_s)
-        self._votes: dict[int, Counter] = {}
-        self._last_seen: dict[int, float] = {}
-
-    def name(self, track_id: int, identity: str, now: float) -> str:
-        """The track's most frequent enrolled name, counting `identity`; else `UNKNOWN_PERSON`."""
-        for gone in [t for t, seen in self._last_seen.items() if now - seen > self.forget_after_s]:
-            del self._last_seen[gone]
-            self._votes.pop(gone, None)
-        self._last_seen[track_id] = now
-        votes = self._votes.setdefault(track_id, Counter())
-        if identity and identity != UNKNOWN_PERSON:
-            votes[identity] += 1
-        return votes.most_common(1)[0][0] if votes else UNKNOWN_PERSON

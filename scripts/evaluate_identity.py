@@ -1,210 +1,250 @@
 #!/usr/bin/env python3
-"""Measure the LBPH identifier on the ORL faces and recommend its rejection settings.
+"""Closed-set accuracy and the open-set curve of both identity back-ends on the ORL faces.
 
-Protocol (deterministic): subjects s1..s30 are enrolled with photos 1-5 and tested on
-photos 6-10; subjects s31..s40 are never enrolled and all their photos are strangers.
-A face is named when its distance to the nearest enrolled photo is <= threshold and its
-ratio (that distance / the nearest photo of the second-nearest person) is <= max_ratio
-(LbphIdentifier.predict). For each setting the tables give the share of enrolled test photos
-identified with the correct name, identified with a wrong name, and rejected as unknown
-(false rejection), and the share of stranger photos rejected. The recommended setting is the
-one with the most correct identifications among those rejecting at least 90 % of strangers;
-it is given for the plain threshold rule (max_ratio 1.0) and for threshold + ratio test
-(max_ratio 0.70..1.00 in steps of 0.01). A cross-check split (s11..s40 enrolled with photos
-6-10, s1..s10 strangers), never used for the choice, shows how well it carries over to other
-people and photos. The time of one predict() with 40 enrolled photos is printed last. The
-photos are used as they are (no detection); the script prints their size (the copy in
-/work/shared is 23x28, a 4x downscale of the original 92x112).
+Every ORL photo (full resolution, 92x112) goes through what enrolment does: YuNet detection and
+the one alignment (`identity.align_face`). Two splits, deterministic:
+- tuning: s1..s30 enrolled with photos 1-5, tested on photos 6-10 (150); strangers s31..s40 (100);
+- confirmation: s11..s40 enrolled with photos 6-10, tested on 1-5; strangers s1..s10.
+Closed set: the nearest enrolled person is the right one. Open set: a face is named when its
+distance is <= threshold and its ratio to the second-nearest person <= max_ratio
+(`identity.decide`); "false rej" is enrolled test photos answered unknown, "wrong" those given
+another enrolled name, "strangers rej" stranger photos answered unknown. The recommended
+setting rejects the most strangers with at most 5 % false rejects on the tuning split (ties:
+fewer wrong names, then fewer false rejects); it is then measured on the confirmation split,
+never used for the choice. A second, strict setting (most correct names with every stranger
+photo of the tuning split rejected) is the shipped LBPH default: in a video a stranger's frames are alike, so a
+stranger accepted once is accepted on most frames, while an enrolled person needs only a share
+of his frames named for the track to be named (`identity.evidence`).
 
-    python scripts/evaluate_identity.py [--dataset DIR] [--grid 4] [--radius 1] [--compare]
+    python scripts/evaluate_identity.py [--dataset DIR] [--backend lbph|descriptor|both]
+
+The dataset defaults to ../shared/datasets/att_faces relative to the repository root.
 """
+
+from __future__ import annotations
 
 import argparse
 import sys
 import time
 from pathlib import Path
 
-import cv2
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
 
-from emotion_ros.identity import (  # noqa: E402
-    CROP_SIZE, DEFAULT_RATIO, DEFAULT_THRESHOLD, GRID, LbphIdentifier)
+from emotion_ros.identity import LbphIdentifier, best_and_ratio  # noqa: E402
+from emotion_ros.identity import descriptor as descriptor_backend  # noqa: E402
+from emotion_ros.identity import lbph  # noqa: E402
+from emotion_ros.tools.enrol import aligned_face, photo_detector, read_photo  # noqa: E402
 
-DATASET = Path("/work/shared/datasets/att_faces")
-GOAL_CORRECT, GOAL_REJECTED = 0.95, 0.90
-RATIOS = tuple(np.round(np.arange(0.70, 1.001, 0.01), 2))  # max_ratio grid searched
+DATASET = ROOT / ".." / "shared" / "datasets" / "att_faces"
+MAX_FALSE_REJECT = 0.05
+STRICT_STRANGERS = 1.0
+GOALS = {"closed": 0.97, "strangers": 0.90}
+SPLITS = {
+    "tuning": dict(enrolled=range(1, 31), photos=range(0, 5), strangers=range(31, 41)),
+    "confirmation": dict(enrolled=range(11, 41), photos=range(5, 10), strangers=range(1, 11)),
+}
+RATIOS = tuple(np.round(np.arange(0.80, 1.0001, 0.01), 2))
+CURVE_POINTS = (0.0, 0.01, 0.02, 0.05, 0.10, 0.20)
 
 
-def load_orl(root: Path) -> dict[int, list[np.ndarray]]:
-    """{subject number: its 10 photos in file order 1..10}."""
+def load_aligned(root: Path) -> dict[int, list[np.ndarray]]:
+    """{subject: its 10 aligned identity crops}, each photo detected and aligned as enrolment does."""
+    detector = photo_detector()
     faces = {}
     for subject in range(1, 41):
-        photos = []
-        for i in range(1, 11):
-            path = root / f"s{subject}" / f"{i}.pgm"
-            image = cv2.imread(str(path), cv2.IMREAD_GRAYSCALE)
-            if image is None:
-                raise FileNotFoundError(f"cannot read ORL photo {path}")
-            photos.append(image)
-        faces[subject] = photos
+        faces[subject] = [aligned_face(read_photo(root / f"s{subject}" / f"{i}.pgm"), detector) for i in range(1, 11)]
     return faces
 
 
-def split_distances(faces, enrolled, enrol_photos, strangers, **options):
-    """Train on the enrolled photos; return (true label per test photo, the per-person distances
-    of each test photo, those of each stranger photo): LbphIdentifier.person_distances rows."""
-    test_photos = [i for i in range(10) if i not in enrol_photos]
-    crops, labels = [], []
-    for label, subject in enumerate(enrolled):
-        for i in enrol_photos:
-            crops.append(faces[subject][i])
-            labels.append(label)
-    ident = LbphIdentifier(**options)
-    ident.train(crops, labels, [f"s{s}" for s in enrolled])
-    truth = np.array([label for label in range(len(enrolled)) for _ in test_photos])
-    known = np.array([ident.person_distances(faces[subject][i]) for subject in enrolled for i in test_photos])
-    others = np.array([ident.person_distances(photo) for s in strangers for photo in faces[s]])
-    return truth, known, others
+class Split:
+    """Per-person distances of the split's test and stranger photos for one back-end."""
+
+    def __init__(self, faces, enrolled, photos, strangers, train, distances):
+        enrolled, photos, strangers = list(enrolled), list(photos), list(strangers)
+        tests = [i for i in range(10) if i not in photos]
+        names = [f"s{s}" for s in enrolled]
+        model = train([faces[s][i] for s in enrolled for i in photos],
+                      [k for k in range(len(enrolled)) for _ in photos], names)
+        self.truth = np.repeat(np.arange(len(enrolled)), len(tests))
+        known = [best_and_ratio(distances(model, faces[s][i])) for s in enrolled for i in tests]
+        other = [best_and_ratio(distances(model, faces[s][i])) for s in strangers for i in range(10)]
+        self.best, self.dist, self.ratio = (np.array(v) for v in zip(*known))
+        _, self.stranger_dist, self.stranger_ratio = (np.array(v) for v in zip(*other))
+
+    def closed_set(self) -> float:
+        return float(np.mean(self.best == self.truth))
+
+    def rates(self, threshold, max_ratio):
+        """(correct, wrong name, false reject, strangers rejected) shares."""
+        named = (self.dist <= threshold) & (self.ratio <= max_ratio)
+        right = self.best == self.truth
+        strangers_named = (self.stranger_dist <= threshold) & (self.stranger_ratio <= max_ratio)
+        return (np.mean(named & right), np.mean(named & ~right), np.mean(~named), np.mean(~strangers_named))
+
+    def curve(self, max_ratio):
+        """[(max false reject, threshold, rates)] at CURVE_POINTS (tightest threshold allowed)."""
+        rows = []
+        for point in CURVE_POINTS:
+            threshold = self.lowest_threshold(point, max_ratio)
+            if threshold is not None:
+                rows.append((point, threshold, self.rates(threshold, max_ratio)))
+        return rows
+
+    def lowest_threshold(self, max_false_reject, max_ratio):
+        """The lowest threshold with false rejects <= max_false_reject (rejects most strangers)."""
+        for threshold in np.sort(np.unique(self.dist)):
+            if self.rates(threshold, max_ratio)[2] <= max_false_reject + 1e-9:
+                return float(threshold)
+        return None
 
 
-def decisions(truth, known, others):
-    """(nearest person correct, its distance, its ratio) for the test photos and
-    (distance, ratio) for the strangers: what LbphIdentifier.predict thresholds."""
-    k = np.array([LbphIdentifier.best_and_ratio(row) for row in known])
-    o = np.array([LbphIdentifier.best_and_ratio(row) for row in others])
-    return k[:, 0].astype(int) == truth, k[:, 1], k[:, 2], o[:, 1], o[:, 2]
+def tune(split: Split, strict: bool = False):
+    """(threshold, max_ratio) on the split. Default: most strangers rejected with <= 5 % false
+    rejects; ties: fewer wrong names, then fewer false rejects, then the larger max_ratio.
+    `strict`: most correct names with >= STRICT_STRANGERS of strangers rejected (the shipped LBPH
+    default: in a video one stranger's frames are alike, so a stranger accepted once is accepted
+    on most frames, while an enrolled person needs only a share of frames named). Thresholds are
+    tried midway between consecutive enrolled test distances, so the rule never sits on a sample."""
+    ordered = np.unique(split.dist)
+    thresholds = np.concatenate([(ordered[:-1] + ordered[1:]) / 2, [ordered[-1] * 1.01]])
+    best, best_key = None, None
+    for ratio in RATIOS:
+        for threshold in thresholds:
+            c, w, fr, sr = split.rates(threshold, ratio)
+            if strict:
+                if sr < STRICT_STRANGERS - 1e-9:
+                    continue
+                key = (round(c, 6), -round(w, 6), round(sr, 6), ratio)
+            else:
+                if fr > MAX_FALSE_REJECT + 1e-9:
+                    continue
+                key = (round(sr, 6), -round(w, 6), -round(fr, 6), ratio)
+            if best_key is None or key > best_key:
+                best, best_key = (float(threshold), float(ratio)), key
+    return best
 
 
-def rates(dec, threshold, max_ratio=1.0):
-    """(correct id, wrong name, false rejection, strangers rejected) at `threshold`, `max_ratio`."""
-    correct, dist_known, ratio_known, dist_strangers, ratio_strangers = dec
-    accepted = (dist_known <= threshold) & (ratio_known <= max_ratio)
-    return (np.mean(correct & accepted), np.mean(~correct & accepted), np.mean(~accepted),
-            np.mean((dist_strangers > threshold) | (ratio_strangers > max_ratio)))
+def backends(selected):
+    out = {}
+    if selected in ("lbph", "both"):
+        def train_lbph(crops, labels, names, augmented=True):
+            model = LbphIdentifier(augmented=augmented)
+            model.train(crops, labels, names)
+            return model
+        out["lbph"] = (train_lbph, lambda model, crop: model.person_distances(crop))
+        out["lbph, no augmentation"] = (lambda c, l, n: train_lbph(c, l, n, augmented=False),
+                                        lambda model, crop: model.person_distances(crop))
+    if selected in ("descriptor", "both"):
+        if not descriptor_backend.available():
+            print(f"descriptor back-end skipped: {descriptor_backend.INSTALL_HINT}")
+        else:
+            net = descriptor_backend.DescriptorModel()
+            cache: dict[int, np.ndarray] = {}
+
+            def describe(crop):
+                key = id(crop)
+                if key not in cache:
+                    cache[key] = net.describe(crop)
+                return cache[key]
+
+            def train_descriptor(crops, labels, names):
+                model = descriptor_backend.DescriptorIdentifier(model=net)
+                model.names, model.labels = list(names), np.asarray(labels, np.int32)
+                model.descriptors = np.stack([describe(c) for c in crops])
+                return model
+            out["descriptor"] = (train_descriptor, lambda model, crop: model.distances_of(describe(crop)))
+    return out
 
 
-def candidate_thresholds(dec):
-    return np.round(np.arange(0.1, np.ceil(dec[1].max()) + 0.1, 0.1), 1)
-
-
-def recommend(dec, ratios=(1.0,)) -> tuple[float, float]:
-    """(threshold, max_ratio) with the most correct identifications among those rejecting
-    >= 90 % of strangers (ties: more strangers rejected, then the larger max_ratio, then the
-    lower threshold); if none rejects 90 %, the one closest to both goals."""
-    table = [(t, r, *rates(dec, t, r)) for r in ratios for t in candidate_thresholds(dec)]
-    feasible = [row for row in table if row[5] >= GOAL_REJECTED]
-    if feasible:
-        best = max(feasible, key=lambda row: (round(row[2], 6), round(row[5], 6), row[1], -row[0]))
+def time_per_face(name, faces) -> float:
+    crops = [faces[s][i] for s in range(1, 9) for i in range(5)]
+    if name == "lbph":
+        model = LbphIdentifier()
     else:
-        best = max(table, key=lambda row: (min(row[2] / GOAL_CORRECT, row[5] / GOAL_REJECTED), row[1], -row[0]))
-    return best[0], best[1]
+        model = descriptor_backend.DescriptorIdentifier()
+    model.train(crops, [k for k in range(8) for _ in range(5)], [f"s{s}" for s in range(1, 9)])
+    probe = faces[9][0]
+    samples = []
+    for _ in range(20 if name == "lbph" else 5):
+        start = time.perf_counter()
+        model.predict(probe)
+        samples.append(time.perf_counter() - start)
+    return 1e3 * float(np.median(samples))
 
 
-def print_table(dec, thresholds, max_ratio, marked):
-    print(f"{'threshold':>10} {'max_ratio':>9} {'correct id':>11} {'wrong name':>11} {'false rej':>10} "
-          f"{'strangers rej':>14}")
-    print(f"{'none':>10} {'none':>9} {np.mean(dec[0]):>10.1%} {np.mean(~dec[0]):>11.1%} {0:>10.1%} {0:>14.1%}")
-    for t in thresholds:
-        c, w, fr, sr = rates(dec, t, max_ratio)
-        mark = "  <- recommended" if (t, max_ratio) == marked else ""
-        print(f"{t:>10.1f} {max_ratio:>9.2f} {c:>10.1%} {w:>11.1%} {fr:>10.1%} {sr:>14.1%}{mark}")
-
-
-def threshold_rows(dec, chosen):
-    low = np.floor(np.percentile(np.concatenate([dec[1], dec[3]]), 2))
-    high = np.ceil(np.percentile(np.concatenate([dec[1], dec[3]]), 98))
-    step = max(0.5, np.round((high - low) / 12 * 2) / 2)
-    return sorted(set(np.round(np.arange(low, high + step, step), 1)) | {chosen})
-
-
-def time_predict(faces, options, people=8, photos=5, repeats=300) -> tuple[float, float]:
-    """Median milliseconds of predict() and of distance() with people x photos enrolled."""
-    ident = LbphIdentifier(**options)
-    ident.train([faces[s][i] for s in range(1, people + 1) for i in range(photos)],
-                [p for p in range(people) for _ in range(photos)], [f"s{s}" for s in range(1, people + 1)])
-    probe = faces[people + 1][0]
-    times = {}
-    for name, call in (("predict", ident.predict), ("distance", ident.distance)):
-        samples = []
-        for _ in range(repeats):
-            start = time.perf_counter()
-            call(probe)
-            samples.append(time.perf_counter() - start)
-        times[name] = 1e3 * float(np.median(samples))
-    return times["predict"], times["distance"]
+def orl_arguments(description: str, argv=None):
+    """--dataset and --backend, shared with scripts/benchmark_identity_video.py; None (after
+    saying why) when the dataset is not there."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--dataset", type=Path, default=DATASET, help="ORL folder with s1..s40 (92x112 PGMs)")
+    parser.add_argument("--backend", choices=("lbph", "descriptor", "both"), default="both")
+    args = parser.parse_args(argv)
+    if not (args.dataset / "s1" / "1.pgm").is_file():
+        print(f"ORL dataset not found at {args.dataset}; pass --dataset DIR")
+        return None
+    return args
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--dataset", type=Path, default=DATASET, help="ORL folder with s1..s40")
-    parser.add_argument("--grid", type=int, default=GRID, help="LBPH grid cells per side")
-    parser.add_argument("--radius", type=int, default=1)
-    parser.add_argument("--neighbors", type=int, default=8)
-    parser.add_argument("--compare", action="store_true",
-                        help="also compare a few LBPH parameter choices (slower)")
-    args = parser.parse_args(argv)
+    args = orl_arguments(__doc__.split("\n\n")[0], argv)
+    if args is None:
+        return 1
+    start = time.perf_counter()
+    faces = load_aligned(args.dataset)
+    height, width = read_photo(args.dataset / "s1" / "1.pgm").shape[:2]
+    print(f"ORL {args.dataset.resolve()}: 400 photos of {width}x{height}, detected (YuNet) and aligned "
+          f"({time.perf_counter() - start:.1f} s)")
 
-    if not (args.dataset / "s1" / "1.pgm").is_file():
-        print(f"ORL dataset not found at {args.dataset}; skipping identity evaluation.")
-        return 0
-    faces = load_orl(args.dataset)
-    options = dict(radius=args.radius, neighbors=args.neighbors, grid_x=args.grid, grid_y=args.grid)
-    main_split = dict(enrolled=list(range(1, 31)), enrol_photos=[0, 1, 2, 3, 4], strangers=list(range(31, 41)))
-    cross_split = dict(enrolled=list(range(11, 41)), enrol_photos=[5, 6, 7, 8, 9], strangers=list(range(1, 11)))
+    summary = []
+    for name, (train, distances) in backends(args.backend).items():
+        splits = {label: Split(faces, **spec, train=train, distances=distances) for label, spec in SPLITS.items()}
+        tuning, confirmation = splits["tuning"], splits["confirmation"]
+        chosen = tune(tuning)
+        print(f"\n== {name}: closed set {tuning.closed_set():.1%} (tuning split), "
+              f"{confirmation.closed_set():.1%} (confirmation split)")
+        curves = [("plain threshold (max_ratio 1.00)", 1.0)]
+        if chosen:
+            curves.append((f"with the ratio test (max_ratio {chosen[1]:.2f})", chosen[1]))
+        for label, ratio in curves:
+            print(f"open-set curve, {label}, tuning split:")
+            print(f"  {'false rej <=':>12} {'threshold':>9} {'correct':>8} {'wrong':>6} {'false rej':>9} "
+                  f"{'strangers rej':>13}")
+            for point, threshold, (c, w, fr, sr) in tuning.curve(ratio):
+                print(f"  {point:>12.0%} {threshold:>9.3f} {c:>8.1%} {w:>6.1%} {fr:>9.1%} {sr:>13.1%}")
+        if chosen is None:
+            print("no setting keeps false rejects <= 5 %")
+            continue
+        strict = tune(tuning, strict=True)
+        strict_rule = "no stranger named" if STRICT_STRANGERS == 1.0 else f">= {STRICT_STRANGERS:.0%} strangers rej"
+        for rule, (threshold, ratio) in (("<= 5 % false rej", chosen), (strict_rule, strict)):
+            summary.append([name, rule, tuning.closed_set(), confirmation.closed_set(), threshold, ratio,
+                            *tuning.rates(threshold, ratio), *confirmation.rates(threshold, ratio)])
+            print(f"recommended for {rule}: threshold {threshold:.3f}, max_ratio {ratio:.2f}")
 
-    height, width = faces[1][0].shape
-    print(f"LBPH radius={args.radius} neighbors={args.neighbors} grid={args.grid}x{args.grid}; "
-          f"ORL photos {width}x{height} normalised to {CROP_SIZE}x{CROP_SIZE}, histogram-equalised")
-    print("Enrolled s1..s30 (photos 1-5), tested on photos 6-10 (150); strangers s31..s40 (100 photos)")
-    dec = decisions(*split_distances(faces, **main_split, **options))
-    cross = decisions(*split_distances(faces, **cross_split, **options))
-
-    plain = recommend(dec)
-    print("\nPlain threshold rule (max_ratio 1.0, the rule before the ratio test):")
-    print_table(dec, threshold_rows(dec, plain[0]), 1.0, plain)
-
-    chosen = recommend(dec, RATIOS)
-    print("\nRatio test: best threshold per max_ratio (main split):")
-    print(f"{'max_ratio':>9} {'threshold':>10} {'correct id':>11} {'wrong name':>11} {'strangers rej':>14}")
-    for r in sorted({0.80, 0.85, 0.88, 0.90, 0.92, 0.95, 1.0} | {chosen[1]}):
-        t = recommend(dec, (r,))[0]
-        c, w, _, sr = rates(dec, t, r)
-        print(f"{r:>9.2f} {t:>10.1f} {c:>10.1%} {w:>11.1%} {sr:>14.1%}")
-    print(f"\nAt max_ratio {chosen[1]:.2f}:")
-    print_table(dec, threshold_rows(dec, chosen[0]), chosen[1], chosen)
-
-    for label, (t, r) in (("plain threshold", plain), ("threshold + ratio test", chosen)):
-        c, _, _, sr = rates(dec, t, r)
-        met = c >= GOAL_CORRECT and sr >= GOAL_REJECTED
-        print(f"\nRecommended {label}: threshold {t:.1f}, max_ratio {r:.2f} -> {c:.1%} correct, "
-              f"{sr:.1%} strangers rejected (goal >= {GOAL_CORRECT:.0%} and >= {GOAL_REJECTED:.0%}: "
-              f"{'met' if met else 'NOT met'})")
-        c, w, fr, sr = rates(cross, t, r)
-        print(f"  cross-check (s11..s40 enrolled with photos 6-10, strangers s1..s10; not used for the choice): "
-              f"{c:.1%} correct, {w:.1%} wrong name, {fr:.1%} false rejection, {sr:.1%} strangers rejected")
-    if args.grid == GRID and args.radius == 1 and args.neighbors == 8 and chosen != (DEFAULT_THRESHOLD, DEFAULT_RATIO):
-        print(f"Note: emotion_ros.identity has DEFAULT_THRESHOLD {DEFAULT_THRESHOLD}, DEFAULT_RATIO {DEFAULT_RATIO}")
-
-    predict_ms, distance_ms = time_predict(faces, options)
-    print(f"\npredict() {predict_ms:.2f} ms per face (median, 8 people x 5 photos = 40 enrolled; "
-          f"distance() alone {distance_ms:.2f} ms)")
-
-    if args.compare:
-        print("\nParameter comparison (main split; best setting per row, plain threshold and with the ratio test):")
-        print(f"{'radius':>6} {'neighbors':>9} {'grid':>5} {'closed-set':>11} {'threshold':>10} "
-              f"{'correct id':>11} {'strangers rej':>14} {'+ratio: thr':>12} {'max_ratio':>9} "
-              f"{'correct id':>11} {'strangers rej':>14}")
-        for radius, neighbors, grid in [(1, 8, 3), (1, 8, 4), (1, 8, 6), (1, 8, 8), (2, 8, 4), (2, 16, 4)]:
-            res = decisions(*split_distances(faces, **main_split, radius=radius, neighbors=neighbors,
-                                             grid_x=grid, grid_y=grid))
-            t, _ = recommend(res)
-            c, _, _, sr = rates(res, t)
-            t2, r2 = recommend(res, RATIOS)
-            c2, _, _, sr2 = rates(res, t2, r2)
-            print(f"{radius:>6} {neighbors:>9} {grid:>5} {np.mean(res[0]):>10.1%} {t:>10.1f} {c:>10.1%} "
-                  f"{sr:>14.1%} {t2:>12.1f} {r2:>9.2f} {c2:>10.1%} {sr2:>14.1%}")
+    print("\n== Summary: settings tuned on the tuning split, then measured on the confirmation split")
+    print(f"{'back-end':<22} {'tuned for':<20} {'closed set':>11} {'threshold':>9} {'ratio':>5} | {'correct':>7} "
+          f"{'wrong':>6} {'false rej':>9} {'strangers rej':>13} | {'confirm: correct':>16} {'wrong':>6} "
+          f"{'false rej':>9} {'strangers rej':>13}")
+    for name, rule, closed, closed2, threshold, ratio, c, w, fr, sr, c2, w2, fr2, sr2 in summary:
+        module = {"lbph": lbph, "descriptor": descriptor_backend}.get(name)
+        shipped = module is not None and (round(threshold, 1 if name == "lbph" else 2), ratio) == (
+            module.DEFAULT_THRESHOLD, module.DEFAULT_RATIO)
+        print(f"{name:<22} {rule:<20} {closed:>5.1%}/{closed2:>5.1%} {threshold:>9.3f} {ratio:>5.2f} | {c:>7.1%} "
+              f"{w:>6.1%} {fr:>9.1%} {sr:>13.1%} | {c2:>16.1%} {w2:>6.1%} {fr2:>9.1%} {sr2:>13.1%}"
+              f"{'  <- shipped default' if shipped else ''}")
+    for name, rule, closed, _, _, _, _, _, fr, sr, *_ in summary:
+        if rule.startswith("<="):
+            met = closed >= GOALS["closed"] and sr >= GOALS["strangers"] and fr <= MAX_FALSE_REJECT
+            print(f"goal for {name} (closed set >= 97 %, >= 90 % strangers rejected at <= 5 % false rejects, "
+                  f"tuning split): {'met' if met else 'NOT met'}")
+    for name in ("lbph", "descriptor"):
+        if any(row[0] == name for row in summary):
+            module = lbph if name == "lbph" else descriptor_backend
+            print(f"{name}: shipped defaults threshold {module.DEFAULT_THRESHOLD}, max_ratio {module.DEFAULT_RATIO}; "
+                  f"{time_per_face(name, faces):.1f} ms per face (8 people x 5 photos enrolled)")
     return 0
 
 

@@ -4,6 +4,7 @@
 # the package installed into .venv. Safe and fast to run again.
 #   scripts/setup.sh              everything (runtime, Kinect, training tools, tests)
 #   EMOTION_ROS_NO_TRAINING=1 scripts/setup.sh   skip TensorFlow and the training tools
+#   EMOTION_ROS_DESCRIPTOR=1 scripts/setup.sh    add the optional descriptor identity back-end (dlib)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -27,6 +28,7 @@ fi
 pip="$venv/bin/python -m pip"
 reqs=(-r requirements/ros.txt -r requirements/runtime.txt -r requirements/kinect.txt -r requirements/test.txt)
 [ -n "${EMOTION_ROS_NO_TRAINING:-}" ] || reqs+=(-r requirements/training.txt)
+[ -z "${EMOTION_ROS_DESCRIPTOR:-}" ] || reqs+=(-r requirements/descriptor.txt)
 stamp="$venv/.emotion_ros-requirements"
 wanted=$(cat requirements/*.txt; echo "${reqs[*]}")
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$wanted" ]; then

@@ -1,38 +1,41 @@
 import json
+import os
+import stat
 
 import cv2
 import numpy as np
 import pytest
 
 from emotion_ros.identity import (
-    DEFAULT_RATIO, DEFAULT_THRESHOLD, FaceStore, IdentityResult, LbphIdentifier, default_model_path,
-    default_store_dir, normalize_crop)
+    ALIGNED_SIZE, DEFAULT_RATIO, DEFAULT_THRESHOLD, DuplicatePhoto, FaceStore, IdentityResult, LbphIdentifier,
+    default_store_dir, face_region, model_path)
+from emotion_ros.identity.lbph import REGION_SIZE, augment
 from emotion_ros.labels import UNKNOWN_PERSON
 
 NAMES = ["ann", "bob", "cy"]
 
 
 def synthetic_face(person: int, photo: int) -> np.ndarray:
-    """A deterministic textured 120x120 'face' per person; photos differ by shift, noise, brightness."""
+    """A deterministic textured 128x128 'face' per person; photos differ by shift, noise, brightness."""
     rng = np.random.default_rng(person)
-    img = np.full((120, 120), 90 + 10 * (person % 5), np.uint8)
+    img = np.full((ALIGNED_SIZE, ALIGNED_SIZE), 90 + 10 * (person % 5), np.uint8)
     for _ in range(12):
         centre = tuple(int(v) for v in rng.integers(10, 110, 2))
         axes = tuple(int(v) for v in rng.integers(5, 30, 2))
         cv2.ellipse(img, centre, axes, float(rng.integers(0, 180)), 0, 360, int(rng.integers(0, 256)), -1)
     for _ in range(8):
-        p1, p2 = (tuple(int(v) for v in rng.integers(0, 120, 2)) for _ in range(2))
+        p1, p2 = (tuple(int(v) for v in rng.integers(0, ALIGNED_SIZE, 2)) for _ in range(2))
         cv2.line(img, p1, p2, int(rng.integers(0, 256)), int(rng.integers(1, 4)))
     noise = np.random.default_rng(1000 * person + photo)
     shift = np.float32([[1, 0, noise.integers(-2, 3)], [0, 1, noise.integers(-2, 3)]])
-    img = cv2.warpAffine(img, shift, (120, 120), borderMode=cv2.BORDER_REFLECT)
+    img = cv2.warpAffine(img, shift, (ALIGNED_SIZE, ALIGNED_SIZE), borderMode=cv2.BORDER_REFLECT)
     img = img.astype(np.int16) + noise.integers(-3, 4, img.shape) + int(noise.integers(-15, 16))
     return np.clip(img, 0, 255).astype(np.uint8)
 
 
 def stranger_face() -> np.ndarray:
     """Smooth stripes: far from every textured synthetic face."""
-    return np.tile(((np.sin(np.arange(120) / 3.0) + 1) * 120).astype(np.uint8), (120, 1))
+    return np.tile(((np.sin(np.arange(ALIGNED_SIZE) / 3.0) + 1) * 120).astype(np.uint8), (ALIGNED_SIZE, 1))
 
 
 @pytest.fixture(scope="module")
@@ -95,16 +98,79 @@ def test_default_store_dir(monkeypatch, tmp_path):
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     assert default_store_dir() == tmp_path / "home" / ".local" / "share" / "emotion_ros" / "faces"
     assert FaceStore().root == default_store_dir()
-    assert default_model_path() == default_store_dir().parent / "lbph_model.yml"
-    assert default_model_path(tmp_path / "x" / "faces") == tmp_path / "x" / "lbph_model.yml"
+    assert model_path() == default_store_dir() / "lbph_model.yml"
+    assert model_path(tmp_path / "x" / "faces") == tmp_path / "x" / "faces" / "lbph_model.yml"
+    assert FaceStore(tmp_path / "s").model_path("descriptor") == tmp_path / "s" / "descriptor_model.npz"
+    with pytest.raises(ValueError, match="backend"):
+        model_path(tmp_path, "eigenfaces")
+
+
+def mode(path) -> int:
+    return stat.S_IMODE(os.stat(path).st_mode)
+
+
+def test_store_is_private(tmp_path):
+    """Face photos are biometric data: folders 0700, files 0600, whatever the umask."""
+    old = os.umask(0o022)
+    try:
+        store = FaceStore(tmp_path / "faces")
+        photo = store.add("ann", synthetic_face(0, 0))
+        ident = LbphIdentifier()
+        ident.train_from_store(store)
+        model = ident.save(store.model_path())
+    finally:
+        os.umask(old)
+    assert mode(store.root) == 0o700 and mode(store.person_dir("ann")) == 0o700
+    assert mode(photo) == 0o600 and mode(model) == 0o600 and mode(LbphIdentifier.names_path(model)) == 0o600
+
+
+def test_store_refuses_a_photo_it_already_holds(tmp_path):
+    store = FaceStore(tmp_path)
+    first = store.add("ann", synthetic_face(0, 0))
+    with pytest.raises(DuplicatePhoto, match=str(first)):
+        store.add("ann", synthetic_face(0, 0))
+    with pytest.raises(DuplicatePhoto):                       # under another name, or in colour
+        store.add("bob", cv2.cvtColor(synthetic_face(0, 0), cv2.COLOR_GRAY2BGR))
+    assert FaceStore(tmp_path).find(synthetic_face(0, 0)) == first   # a fresh instance reads the hashes back
+    assert store.add("ann", synthetic_face(0, 1)).name == "0002.png"
+    assert store.images("bob") == []
+
+
+def test_two_stores_in_one_folder_keep_their_own_models(tmp_path):
+    models = []
+    for person, name in ((0, "ann"), (1, "bob")):
+        store = FaceStore(tmp_path / f"store_{name}")
+        for photo in range(3):
+            store.add(name, synthetic_face(person, photo))
+        ident = LbphIdentifier()
+        ident.train_from_store(store)
+        models.append(ident.save(store.model_path()))
+    assert models[0] != models[1]
+    assert LbphIdentifier.load(models[0]).names == ["ann"] and LbphIdentifier.load(models[1]).names == ["bob"]
 
 
 # --- LbphIdentifier ----------------------------------------------------------------------
 
-def test_normalize_crop_is_fixed_size_and_equalised():
-    out = normalize_crop(cv2.cvtColor(synthetic_face(0, 0)[:90, :70], cv2.COLOR_GRAY2BGR))
-    assert out.shape == (100, 100) and out.dtype == np.uint8
-    assert out.min() == 0 and out.max() == 255
+def test_face_region_is_the_central_face_at_a_fixed_size():
+    crop = np.zeros((128, 128), np.uint8)
+    crop[40:100, 44:84] = 255                     # the face area where align puts it
+    region = face_region(cv2.cvtColor(crop, cv2.COLOR_GRAY2BGR))
+    assert region.shape == (REGION_SIZE[1], REGION_SIZE[0]) and region.dtype == np.uint8
+    assert region[region.shape[0] // 2, region.shape[1] // 2] == 255      # centre kept
+    assert region[:, 0].max() == 0 and region[:, -1].max() == 0           # the sides are cut off
+    # any square size: the same region, scaled
+    big = face_region(cv2.resize(crop, (256, 256), interpolation=cv2.INTER_NEAREST))
+    assert np.mean(big != region) < 0.05
+
+
+def test_augment_gives_mirrored_turned_and_relit_copies():
+    face = synthetic_face(0, 0)
+    variants = augment(face)
+    assert len(variants) == 6 and all(v.shape == face.shape and v.dtype == np.uint8 for v in variants)
+    np.testing.assert_array_equal(variants[0], face)
+    np.testing.assert_array_equal(variants[1], face[:, ::-1])
+    assert len({v.tobytes() for v in variants}) == 6
+    assert variants[4].mean() > face.mean() > variants[5].mean()     # gamma < 1 brightens
 
 
 def test_enrolled_people_are_recognised(trained):
@@ -151,9 +217,9 @@ def test_best_and_ratio():
 
 
 def test_look_alikes_are_unknown_by_the_ratio_test():
-    """The same person enrolled under two names: every distance is well under the threshold,
-    but the two nearest people are about as near, so the ratio test answers unknown."""
-    crops = [synthetic_face(0, i) for i in range(8)] + [synthetic_face(1, i) for i in range(4)]
+    """The same photos enrolled under two names: every distance is well under the threshold,
+    but the two nearest people are as near, so the ratio test answers unknown."""
+    crops = [synthetic_face(0, i) for i in range(4)] * 2 + [synthetic_face(1, i) for i in range(4)]
     labels = [0] * 4 + [1] * 4 + [2] * 4
     ident = LbphIdentifier()
     ident.train(crops, labels, ["ann", "twin", "bob"])
@@ -279,3 +345,11 @@ def test_bad_training_input():
     for bad in (0, -0.5, 1.01):
         with pytest.raises(ValueError, match="max_ratio"):
             LbphIdentifier(max_ratio=bad)
+
+
+def test_a_store_enrolled_before_alignment_is_refused_for_training(tmp_path):
+    store = FaceStore(tmp_path)
+    store.add("ann", synthetic_face(0, 0))
+    store.add("ann", cv2.resize(synthetic_face(0, 1), (96, 96)))     # an old, unaligned 96x96 crop
+    with pytest.raises(ValueError, match="96x96 photo.*enrol again"):
+        LbphIdentifier().train_from_store(store)

@@ -1,7 +1,7 @@
 import pytest
 
-from emotion_ros.labels import EMOTIONS, NEUTRAL, UNKNOWN_PERSON
-from emotion_ros.window import Confirmation, ConfirmationWindow, TrackNames, WindowBank
+from emotion_ros.labels import EMOTIONS, NEUTRAL
+from emotion_ros.window import Confirmation, ConfirmationWindow, WindowBank
 
 HAPPY = EMOTIONS.index("Happy")
 SAD = EMOTIONS.index("Sad")
@@ -126,21 +126,3 @@ def test_bank_forgets_on_update_even_without_prune():
     bank.update("alice", HAPPY, 1.0)
     assert bank.update("alice", HAPPY, 10.0).fill == 1
 
-
-def test_a_track_keeps_its_name_through_frames_where_identity_misses():
-    names = TrackNames(forget_after_s=1.0)
-    assert names.name(1, UNKNOWN_PERSON, 0.0) == UNKNOWN_PERSON
-    assert names.name(1, "alice", 0.1) == "alice"
-    assert names.name(1, UNKNOWN_PERSON, 0.2) == "alice"
-    assert names.name(1, "", 0.3) == "alice"
-    assert names.name(2, UNKNOWN_PERSON, 0.3) == UNKNOWN_PERSON
-
-
-def test_a_track_keeps_its_majority_name_and_is_forgotten_when_gone():
-    names = TrackNames(forget_after_s=1.0)
-    names.name(1, "alice", 0.0)
-    names.name(1, "alice", 0.1)
-    assert names.name(1, "bob", 0.2) == "alice"
-    assert names.name(1, "bob", 0.3) == "alice"  # a tie keeps the name given first
-    assert names.name(1, "bob", 0.4) == "bob"
-    assert names.name(1, UNKNOWN_PERSON, 2.0) == UNKNOWN_PERSON

@@ -6,7 +6,7 @@ from emotion_ros.labels import EMOTIONS, UNKNOWN_PERSON
 from emotion_ros.msg import FaceArray, PersonEmotion
 from emotion_ros.nodes.common import FACES_QOS, ManagedNode, Param, main_for
 from emotion_ros.pairing import stamp_key
-from emotion_ros.window import TrackNames, WindowBank
+from emotion_ros.window import WindowBank
 
 
 class Aggregator(ManagedNode):
@@ -18,9 +18,7 @@ class Aggregator(ManagedNode):
     )
 
     def configure(self):
-        forget = self.param("forget_after_s")
-        self.windows = WindowBank(self.param("window_length"), self.param("min_share"), forget)
-        self.track_names = TrackNames(forget)
+        self.windows = WindowBank(self.param("window_length"), self.param("min_share"), self.param("forget_after_s"))
 
     def apply(self):
         self.windows.set_min_share(self.param("min_share"))
@@ -30,8 +28,8 @@ class Aggregator(ManagedNode):
         self.add_subscription(FaceArray, "faces/classified", self.on_faces, FACES_QOS)
 
     def on_faces(self, msg: FaceArray):
-        """Push each face's raw emotion into its person's window (enrolled name, kept per track,
-        or the track id for strangers); publish one PersonEmotion per face."""
+        """Push each face's raw emotion into its person's window (the identity node's name for the
+        face's track, or the track id for strangers); publish one PersonEmotion per face."""
         now = stamp_key(msg.header) * 1e-9
         self.windows.prune(now)
         for face in msg.faces:
@@ -39,7 +37,7 @@ class Aggregator(ManagedNode):
                 self.bad_input(f"a face without {len(EMOTIONS)} emotion scores")
                 self.get_logger().warning(f"faces without {len(EMOTIONS)} emotion scores are skipped", once=True)
                 continue
-            person = self.track_names.name(face.track_id, face.identity, now)
+            person = face.identity or UNKNOWN_PERSON
             known = person != UNKNOWN_PERSON
             key = person if known else f"track:{face.track_id}"
             raw = int(np.argmax(face.emotion_scores))
@@ -47,7 +45,7 @@ class Aggregator(ManagedNode):
             self.publisher.publish(PersonEmotion(
                 header=msg.header,
                 person=person,
-                identity_confidence=face.identity_confidence if face.identity == person else 0.0,
+                identity_confidence=face.identity_confidence,
                 track_id=face.track_id,
                 emotion=confirmation.emotion,
                 emotion_label=EMOTIONS[confirmation.emotion],

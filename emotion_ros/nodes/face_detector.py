@@ -6,6 +6,7 @@ from sensor_msgs.msg import CameraInfo, Image
 
 from emotion_ros import depth, detection, drawing, tracking
 from emotion_ros.conversions import array_to_image, image_to_array, roi
+from emotion_ros.identity.align import align_face
 from emotion_ros.msg import Face, FaceArray
 from emotion_ros.nodes.common import FACES_QOS, ManagedNode, Param, image_qos, main_for
 from emotion_ros.pairing import DEPTH, RGB, DepthPairer, StampPairer, stamp_key
@@ -47,6 +48,7 @@ class FaceDetector(ManagedNode):
         self.crop_size = self.param("crop_size")
         self.framing = {"scale": self.param("emotion_crop_scale"), "offset_y": self.param("emotion_crop_offset_y")}
         self.tracker = tracking.FaceTracker(max_missed=self.param("max_missed_frames"))
+        self.cuts = tracking.SceneCutDetector()
         self.pairer = DepthPairer(DEPTH_TIMEOUT_S)
         self.focal_px = None  # from CameraInfo, for this image width
         self.depth_missing = False
@@ -106,14 +108,18 @@ class FaceDetector(ManagedNode):
         found = self.detector.detect(bgr)
         verdicts = [self.gate.check(depth_mm, face, self.focal_px) for face in found]
         kept = [(face, verdict) for face, verdict in zip(found, verdicts) if verdict.kept]
-        track_ids = self.tracker.update([(f.x, f.y, f.w, f.h) for f, _ in kept])
+        aligned = [align_face(bgr, face) for face, _ in kept]
+        track_ids = self.tracker.update([(f.x, f.y, f.w, f.h) for f, _ in kept],
+                                        [tracking.face_signature(a) for a in aligned], cut=self.cuts.update(bgr))
         faces = FaceArray(header=rgb_msg.header)
-        for track_id, (face, verdict) in zip(track_ids, kept):
+        for track_id, (face, verdict), identity_crop in zip(track_ids, kept, aligned):
             crop = cv2.resize(detection.crop_face(bgr, face, **self.framing), (self.crop_size, self.crop_size),
                               interpolation=cv2.INTER_AREA)
             faces.faces.append(Face(
                 track_id=track_id, roi=roi(face.x, face.y, face.w, face.h), detection_score=float(face.score),
-                distance_m=verdict.distance_m, crop=array_to_image(crop, "mono8", rgb_msg.header)))
+                distance_m=verdict.distance_m, crop=array_to_image(crop, "mono8", rgb_msg.header),
+                landmarks=face.landmarks or [float("nan")] * 10,
+                identity_crop=array_to_image(identity_crop, "mono8", rgb_msg.header)))
         self.faces_pub.publish(faces)
         self.frame_done(rgb_msg.header)
         self.stats.dropped = max(0, self.camera_frames - self.stats.frames)

@@ -1,20 +1,22 @@
-"""Enrol a person: save face crops into the face store and a contact sheet to review them.
+"""Enrol a person: detect and align their face in photos or frames, save the identity crops into
+the face store, and write a contact sheet to review them.
 
-From a camera, video or recording, the largest face of every `--every`-th frame with a face
-is cropped exactly as the face detector node does (square box, grey, `--crop-size` pixels)::
+Every photo goes through the detector and the one alignment (`identity.align_face`), exactly as
+the face detector node crops faces at run time. A photo with no face or with several faces is an
+error and nothing of that run is stored; a photo already in the store is refused::
 
+    python -m emotion_ros.tools.enrol --name alice --from-dir photos/alice
+    python -m emotion_ros.tools.enrol --name alice --photo me.jpg --photo me2.jpg
     python -m emotion_ros.tools.enrol --name alice --photos 20 --source webcam --device 0
-    python -m emotion_ros.tools.enrol --name alice --source fakenect --path REC --every 3
+    python -m emotion_ros.tools.enrol --name alice --source video --path alice.mp4 --every 10
 
-From a folder of face photos (e.g. ORL PGMs), saved as they are; with `--detect` each
-photo is instead cropped by the detector like a live frame (small photos are first upscaled
-so the short side is at least 40 px, and padded so the detector sees the whole head)::
-
-    python -m emotion_ros.tools.enrol --name alice --from-dir emotion_ros/data/enrol_sample/alice
-
-Review `<store>/<name>/contact_sheet.png`, delete bad photos (their numbers are on the
-sheet), then train: ``python -m emotion_ros.tools.train_identity``.
+From a camera, video or recording, every `--every`-th frame showing exactly one face is saved
+(frames with several faces are skipped, as are repeats of a stored crop). Review
+`<store>/<name>/contact_sheet.png`, delete bad photos (their numbers are on the sheet), then
+train: ``python -m emotion_ros.tools.train_identity [--store DIR]``.
 """
+
+from __future__ import annotations
 
 import argparse
 import math
@@ -26,47 +28,118 @@ import cv2
 import numpy as np
 
 from emotion_ros.capture import SourceError, open_source
-from emotion_ros.detection import crop_face, make_detector
-from emotion_ros.identity import FaceStore, default_store_dir
+from emotion_ros.detection import make_detector
+from emotion_ros.identity import DuplicatePhoto, FaceStore, align_face, default_store_dir
+from emotion_ros.identity.store import private_file
 
 IMAGE_SUFFIXES = {".pgm", ".ppm", ".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff"}
 CONTACT_SHEET = "contact_sheet.png"
-MIN_DETECT_SIDE = 40
+PHOTO_DETECTION_WIDTH = 640   # YuNet width for photos (the node's 320 would lose small faces)
+SMALL_PHOTO = 320             # photos smaller than this are padded so the detector sees the whole head
+MIN_PHOTO_SIDE = 80           # smaller photos (thumbnails) are first upscaled by a whole factor
 
 
-def face_crop(image: np.ndarray, detector, margin: float = 0.0, crop_size: int = 96) -> np.ndarray | None:
-    """Grey `crop_size` square crop of the largest detected face, or None without a face."""
+class PhotoError(ValueError):
+    """A photo that cannot be enrolled (unreadable, no face, several faces)."""
+
+
+def photo_detector(name: str = "yunet"):
+    return make_detector(name, width=PHOTO_DETECTION_WIDTH) if name == "yunet" else make_detector(name)
+
+
+def aligned_face(image: np.ndarray, detector) -> np.ndarray:
+    """The identity crop of the one face in `image` (a frame or a photo); PhotoError when the
+    detector finds no face or several. A small photo that is mostly face (e.g. ORL's 92x112) is
+    first upscaled to a short side of at least MIN_PHOTO_SIDE and padded by half its longest
+    side, repeating its border, so the detector sees a whole head."""
+    scale = math.ceil(MIN_PHOTO_SIDE / min(image.shape[:2]))
+    if scale > 1:
+        image = cv2.resize(image, None, fx=scale, fy=scale, interpolation=cv2.INTER_CUBIC)
+    if max(image.shape[:2]) < SMALL_PHOTO:
+        pad = max(image.shape[:2]) // 2
+        image = cv2.copyMakeBorder(image, pad, pad, pad, pad, cv2.BORDER_REPLICATE)
     faces = detector.detect(image)
     if not faces:
-        return None
-    largest = max(faces, key=lambda f: f.w * f.h)
-    crop = crop_face(image, largest, scale=1.0 + 2.0 * margin)
-    return cv2.resize(crop, (crop_size, crop_size), interpolation=cv2.INTER_AREA)
+        raise PhotoError("no face found")
+    if len(faces) > 1:
+        raise PhotoError(f"{len(faces)} faces found; use photos showing only the person to enrol")
+    return align_face(image, faces[0])
+
+
+def read_photo(path: Path) -> np.ndarray:
+    """An 8-bit grey or BGR image from `path`; PhotoError naming the problem."""
+    image = cv2.imread(str(path), cv2.IMREAD_UNCHANGED)
+    if image is None:
+        raise PhotoError("not a readable image")
+    if image.dtype != np.uint8:
+        raise PhotoError("not an 8-bit image")
+    if image.ndim == 3 and image.shape[2] == 4:
+        image = cv2.cvtColor(image, cv2.COLOR_BGRA2BGR)
+    return image
+
+
+def enrol_photos(store: FaceStore, name: str, paths: list[Path], detector=None, *, log=print) -> list[Path]:
+    """Align every photo first; if any cannot be enrolled, raise PhotoError listing them all and
+    store nothing. Then save the crops, skipping (and logging) those already in the store."""
+    detector = detector or photo_detector()
+    store.person_dir(name)
+    if not paths:
+        raise PhotoError("no photos given")
+    crops, problems = [], []
+    for path in paths:
+        try:
+            crops.append((path, aligned_face(read_photo(path), detector)))
+        except PhotoError as error:
+            problems.append(f"{path}: {error}")
+    if problems:
+        raise PhotoError("nothing enrolled; fix or remove these photos:\n  " + "\n  ".join(problems))
+    saved = []
+    for path, crop in crops:
+        try:
+            saved.append(store.add(name, crop))
+        except DuplicatePhoto as error:
+            log(f"refused {path}: {error}")
+            continue
+        log(f"{path} -> {saved[-1]}")
+    return saved
+
+
+def enrol_from_dir(store: FaceStore, name: str, directory: Path, photos: int | None = None, *,
+                   detector=None, log=print) -> list[Path]:
+    """`enrol_photos` of the first `photos` image files of `directory` (natural order)."""
+    files = photo_files(Path(directory))
+    return enrol_photos(store, name, files[:photos] if photos is not None else files, detector, log=log)
 
 
 def enrol_from_source(store: FaceStore, name: str, source, detector, photos: int, *, every: int = 1,
-                      margin: float = 0.0, crop_size: int = 96, log=print) -> list[Path]:
-    """Save the largest face of every `every`-th frame with a face until `photos` are saved
+                      log=print) -> list[Path]:
+    """Save the face of every `every`-th frame showing exactly one face until `photos` are saved
     or the source ends; returns the saved paths."""
     if photos < 1 or every < 1:
         raise ValueError(f"photos and every must be >= 1, got {photos} and {every}")
     saved: list[Path] = []
-    with_face = 0
+    with_face = crowded = 0
     try:
         while len(saved) < photos:
             frame = source.read()
             if frame is None:
                 log(f"source ended after {len(saved)} of {photos} photos")
                 break
-            crop = face_crop(frame.rgb, detector, margin, crop_size)
-            if crop is None:
+            faces = detector.detect(frame.rgb)
+            if len(faces) != 1:
+                crowded += len(faces) > 1
                 continue
             if with_face % every == 0:
-                saved.append(store.add(name, crop))
-                log(f"{len(saved)}/{photos}: {saved[-1]}")
+                try:
+                    saved.append(store.add(name, align_face(frame.rgb, faces[0])))
+                    log(f"{len(saved)}/{photos}: {saved[-1]}")
+                except DuplicatePhoto:
+                    pass
             with_face += 1
     except KeyboardInterrupt:
         log(f"interrupted after {len(saved)} of {photos} photos")
+    if crowded:
+        log(f"skipped {crowded} frames showing several faces")
     return saved
 
 
@@ -82,46 +155,8 @@ def photo_files(directory: Path) -> list[Path]:
     return sorted(files, key=_natural_key)
 
 
-def detect_in_photo(image: np.ndarray, detector, margin: float = 0.0, crop_size: int = 96) -> np.ndarray | None:
-    """`face_crop` of a photo that is already mostly face: upscaled to a short side of at
-    least `MIN_DETECT_SIDE` px and padded by a third of its size on every side."""
-    scale = math.ceil(MIN_DETECT_SIDE / min(image.shape[:2]))
-    if scale > 1:
-        image = cv2.resize(image, None, fx=scale, fy=scale, interpolation=cv2.INTER_CUBIC)
-    pad = max(image.shape[:2]) // 3
-    image = cv2.copyMakeBorder(image, pad, pad, pad, pad, cv2.BORDER_REPLICATE)
-    return face_crop(image, detector, margin, crop_size)
-
-
-def enrol_from_dir(store: FaceStore, name: str, directory: Path, photos: int | None = None, *,
-                   detector=None, margin: float = 0.0, crop_size: int = 96, log=print) -> list[Path]:
-    """Save the photos of `directory` (the first `photos` of them, natural order); with a
-    `detector`, save its crop of each photo instead, skipping photos without a face."""
-    saved: list[Path] = []
-    for path in photo_files(Path(directory)):
-        if photos is not None and len(saved) >= photos:
-            break
-        image = cv2.imread(str(path), cv2.IMREAD_UNCHANGED)
-        if image is None:
-            log(f"skipped {path}: not a readable image")
-            continue
-        if image.dtype != np.uint8:
-            log(f"skipped {path}: not an 8-bit image")
-            continue
-        if image.ndim == 3 and image.shape[2] == 4:
-            image = cv2.cvtColor(image, cv2.COLOR_BGRA2BGR)
-        if detector is not None:
-            image = detect_in_photo(image, detector, margin, crop_size)
-            if image is None:
-                log(f"skipped {path}: no face found")
-                continue
-        saved.append(store.add(name, image))
-        log(f"{path} -> {saved[-1]}")
-    return saved
-
-
 def contact_sheet(paths: list[Path], out: Path, tile: int = 96, columns: int = 8) -> Path:
-    """Write a grid of the photos, each labelled with its file number, to `out`."""
+    """Write a grid of the photos, each labelled with its file number, to `out` (owner-only)."""
     if not paths:
         raise ValueError("no photos for a contact sheet")
     columns = min(columns, len(paths))
@@ -136,9 +171,10 @@ def contact_sheet(paths: list[Path], out: Path, tile: int = 96, columns: int = 8
         origin = (c * tile + 3, r * tile + 14)
         cv2.putText(sheet, path.stem, origin, cv2.FONT_HERSHEY_SIMPLEX, 0.4, (0, 0, 0), 3, cv2.LINE_AA)
         cv2.putText(sheet, path.stem, origin, cv2.FONT_HERSHEY_SIMPLEX, 0.4, (0, 255, 0), 1, cv2.LINE_AA)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    if not cv2.imwrite(str(out), sheet):
-        raise OSError(f"could not write contact sheet {out}")
+    ok, png = cv2.imencode(".png", sheet)
+    if not ok:
+        raise OSError(f"could not encode contact sheet {out}")
+    private_file(out).write_bytes(png.tobytes())
     return out
 
 
@@ -153,12 +189,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--device", type=int, default=0, help="webcam index or Kinect number")
     parser.add_argument("--store", type=Path, default=None, help=f"face store (default {default_store_dir()})")
     parser.add_argument("--detector", default="yunet", choices=("yunet", "haar"))
-    parser.add_argument("--every", type=int, default=5, help="save every K-th frame with a face")
-    parser.add_argument("--margin", type=float, default=0.0,
-                        help="extra box margin per side, as a share of the box (the detector node uses 0)")
-    parser.add_argument("--crop-size", type=int, default=96, help="side of the saved crops (as the detector node)")
+    parser.add_argument("--every", type=int, default=5, help="save every K-th frame with one face")
     parser.add_argument("--from-dir", type=Path, default=None, help="enrol the face photos of this folder")
-    parser.add_argument("--detect", action="store_true", help="with --from-dir: crop each photo with the detector")
+    parser.add_argument("--photo", type=Path, action="append", default=[], help="enrol this photo (repeatable)")
     return parser
 
 
@@ -169,27 +202,28 @@ def main(argv=None) -> int:
         store.person_dir(args.name)
         if args.photos is not None and args.photos < 1:
             raise ValueError(f"--photos must be >= 1, got {args.photos}")
-        detector = make_detector(args.detector) if args.from_dir is None or args.detect else None
-        if args.from_dir is not None:
-            saved = enrol_from_dir(store, args.name, args.from_dir, args.photos, detector=detector,
-                                   margin=args.margin, crop_size=args.crop_size)
+        if args.from_dir is not None or args.photo:
+            files = photo_files(args.from_dir) if args.from_dir is not None else []
+            files = (files + args.photo)[:args.photos] if args.photos else files + args.photo
+            saved = enrol_photos(store, args.name, files, photo_detector(args.detector))
         else:
             source = open_source(args.source, path=args.path, device=args.device, realtime=False)
             try:
-                saved = enrol_from_source(store, args.name, source, detector, args.photos or 20,
-                                          every=args.every, margin=args.margin, crop_size=args.crop_size)
+                saved = enrol_from_source(store, args.name, source, make_detector(args.detector),
+                                          args.photos or 20, every=args.every)
             finally:
                 source.close()
     except (SourceError, OSError, ValueError) as error:
         print(f"enrol: {error}", file=sys.stderr)
         return 1
     if not saved:
-        print(f"enrol: no photos saved for {args.name}", file=sys.stderr)
+        print(f"enrol: no new photos saved for {args.name}", file=sys.stderr)
         return 1
     photos = store.images(args.name)
     sheet = contact_sheet(photos, store.person_dir(args.name) / CONTACT_SHEET)
     print(f"{args.name}: {len(saved)} new, {len(photos)} photos in {store.person_dir(args.name)}; "
-          f"review {sheet} and delete bad photos, then run python -m emotion_ros.tools.train_identity")
+          f"review {sheet} and delete bad photos, then run "
+          f"python -m emotion_ros.tools.train_identity{' --store ' + str(args.store) if args.store else ''}")
     return 0
 
 
