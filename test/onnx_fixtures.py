@@ -12,10 +12,10 @@ The four other classes always score far lower. `BRIGHTNESS` gives a crop value f
 of the three classes and `uniform_crop(value)` makes such a crop.
 
 The emotion node equalises every crop's histogram (`emotion_ros.preprocessing`), which keeps a
-flat crop's value but removes a real face's overall brightness. `make_smile_model(path)` reacts
-to what survives equalisation, the face's layout: with s = mean of the lower half of the model
-input minus mean of its upper half, it says Happy when s > 0.12 (a face whose lower half was
-brightened, e.g. x1.6) and Neutral otherwise (the sample's faces have s < 0).
+flat crop's value but removes a real face's overall brightness. `make_sharpness_model(path)`
+reacts to what survives equalisation, detail: with d = mean |Laplacian| of the model input
+(3x3, valid region), it says Sad when d < 0.048 (a face blurred with sigma 3 px at 640x480:
+d <= 0.040 on the bundled sample) and Neutral otherwise (the sample's sharp faces: d >= 0.056).
 """
 
 from pathlib import Path
@@ -37,21 +37,18 @@ def uniform_crop(value: int, size: int = 64, bgr: bool = False) -> np.ndarray:
     return np.full(shape, value, np.uint8)
 
 
-def _write(path, weights: np.ndarray, bias: np.ndarray, mask: np.ndarray | None = None) -> Path:
-    """scores = softmax(mean(face * mask over H, W) @ weights + bias); mask 1 by default."""
+def _write(path, weights: np.ndarray, bias: np.ndarray) -> Path:
+    """scores = softmax(mean(face over H, W) @ weights + bias)."""
     n_classes = weights.shape[1]
-    mask = np.ones((48, 48, 1)) if mask is None else mask
     graph = helper.make_graph(
-        [helper.make_node("Mul", ["face", "mask"], ["masked"]),
-         helper.make_node("ReduceMean", ["masked"], ["mean"], axes=[1, 2], keepdims=0),
+        [helper.make_node("ReduceMean", ["face"], ["mean"], axes=[1, 2], keepdims=0),
          helper.make_node("MatMul", ["mean", "weights"], ["linear"]),
          helper.make_node("Add", ["linear", "bias"], ["logits"]),
          helper.make_node("Softmax", ["logits"], ["scores"], axis=1)],
         "brightness_emotion",
         [helper.make_tensor_value_info("face", TensorProto.FLOAT, ["N", 48, 48, 1])],
         [helper.make_tensor_value_info("scores", TensorProto.FLOAT, ["N", n_classes])],
-        [numpy_helper.from_array(mask.astype(np.float32), "mask"),
-         numpy_helper.from_array(weights.astype(np.float32), "weights"),
+        [numpy_helper.from_array(weights.astype(np.float32), "weights"),
          numpy_helper.from_array(bias.astype(np.float32), "bias")])
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
     model.ir_version = 8
@@ -71,15 +68,32 @@ def make_brightness_model(path) -> Path:
     return _write(path, weights, bias)
 
 
-def make_smile_model(path, threshold: float = 0.12) -> Path:
-    """Write the model of the docstring that is Happy when the lower half is brighter."""
-    mask = np.full((48, 48, 1), -2.0)
-    mask[24:] = 2.0  # mean(face * mask) = lower half's mean - upper half's mean
+def make_sharpness_model(path, threshold: float = 0.048, slope: float = 600.0) -> Path:
+    """Write the model of the docstring: Sad for a blurred face, Neutral for a sharp one."""
+    laplacian = np.array([[0, -1, 0], [-1, 4, -1], [0, -1, 0]], np.float32).reshape(1, 1, 3, 3)
     weights = np.zeros((1, len(EMOTIONS)))
-    bias = np.full(len(EMOTIONS), -_SLOPE)
+    bias = np.full(len(EMOTIONS), -slope * 0.1)
     bias[NEUTRAL] = 0.0
-    weights[0, HAPPY], bias[HAPPY] = _SLOPE, -_SLOPE * threshold
-    return _write(path, weights, bias, mask)
+    weights[0, SAD], bias[SAD] = -slope, slope * threshold          # slope (threshold - d)
+    graph = helper.make_graph(
+        [helper.make_node("Transpose", ["face"], ["nchw"], perm=[0, 3, 1, 2]),
+         helper.make_node("Conv", ["nchw", "laplacian"], ["edges"]),
+         helper.make_node("Abs", ["edges"], ["detail"]),
+         helper.make_node("ReduceMean", ["detail"], ["mean"], axes=[2, 3], keepdims=0),
+         helper.make_node("MatMul", ["mean", "weights"], ["linear"]),
+         helper.make_node("Add", ["linear", "bias"], ["logits"]),
+         helper.make_node("Softmax", ["logits"], ["scores"], axis=1)],
+        "sharpness_emotion",
+        [helper.make_tensor_value_info("face", TensorProto.FLOAT, ["N", 48, 48, 1])],
+        [helper.make_tensor_value_info("scores", TensorProto.FLOAT, ["N", len(EMOTIONS)])],
+        [numpy_helper.from_array(laplacian, "laplacian"),
+         numpy_helper.from_array(weights.astype(np.float32), "weights"),
+         numpy_helper.from_array(bias.astype(np.float32), "bias")])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
+    model.ir_version = 8
+    onnx.checker.check_model(model)
+    onnx.save(model, str(path))
+    return Path(path)
 
 
 def make_wrong_classes_model(path, n_classes: int = 5) -> Path:

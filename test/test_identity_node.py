@@ -8,7 +8,7 @@ rclpy = pytest.importorskip("rclpy", reason="rclpy is not installed (run scripts
 from emotion_ros.identity import FaceStore, LbphIdentifier  # noqa: E402
 from emotion_ros.labels import UNKNOWN_PERSON  # noqa: E402
 from emotion_ros.msg import Face, FaceArray  # noqa: E402
-from emotion_ros.nodes.common import array_to_image  # noqa: E402
+from emotion_ros.conversions import array_to_image  # noqa: E402
 
 from test_identity import synthetic_face  # noqa: E402
 from test_node_errors import make_node  # noqa: E402,F401  (fixture)
@@ -57,6 +57,6 @@ def test_faces_without_an_identity_crop_are_unknown_and_logged_once(make_node, s
 
 def test_descriptor_backend_without_its_model_names_everyone_unknown(make_node, store):
     node, log = make_node("identity", store=str(store.root), backend="descriptor")
-    assert log.errors and ("descriptor" in log.errors[0])
+    assert node.configured and log.warnings and "no descriptor model" in log.warnings[0]
     node.on_faces(frame(0, (1, array_to_image(synthetic_face(0, 9), "mono8"))))
     assert log.published[-1].faces[0].identity == UNKNOWN_PERSON

@@ -1,16 +1,16 @@
 """The whole graph, composed in one process, on a recording made by the test.
 
 The recording is the bundled sample's first 30 frames (real faces of alice, bob and a stranger,
-plus decoys that depth must reject) with the lower half of alice's and bob's faces brightened
-per frame. The emotion model is a tiny ONNX model that says Happy when a face's lower half is
-brighter than its upper half (`onnx_fixtures.make_smile_model`; the emotion node equalises
-crops, so overall brightness alone would not reach it): alice is changed in every frame
-(holds "Happy"), bob every other frame (flickers between Happy and Neutral), the stranger is
-left alone (Neutral).
+plus decoys that depth must reject) with alice's and bob's faces blurred per frame. The emotion
+model is a tiny ONNX model that says Sad for a blurred face and Neutral for a sharp one
+(`onnx_fixtures.make_sharpness_model`; the emotion node equalises crops, so brightness would not
+reach it): alice is blurred in every frame (holds "Sad"), bob every other frame (flickers between
+Sad and Neutral), the stranger is left alone (Neutral).
 """
 
 import json
 
+import cv2
 import numpy as np
 import pytest
 
@@ -20,27 +20,29 @@ from rclpy.qos import QoSProfile, ReliabilityPolicy  # noqa: E402
 from sensor_msgs.msg import Image  # noqa: E402
 
 from emotion_ros import capture, graph, resources, run  # noqa: E402
-from emotion_ros.demo import enrol_sample_people  # noqa: E402
+from emotion_ros import identity  # noqa: E402
+from emotion_ros.demo import SAMPLE_THRESHOLD, enrol_sample_people  # noqa: E402
 from emotion_ros.labels import EMOTIONS, NEUTRAL, UNKNOWN_PERSON  # noqa: E402
 from emotion_ros.msg import PersonEmotion  # noqa: E402
 from emotion_ros.nodes.manager import GraphManager  # noqa: E402
 from emotion_ros.pairing import stamp_key  # noqa: E402
 
-from onnx_fixtures import make_smile_model  # noqa: E402
+from onnx_fixtures import make_sharpness_model  # noqa: E402
 from ros_helpers import spin_until  # noqa: E402
 
 FRAMES = 30
 RECORDED_FPS = 10.0    # slow enough that a busy test machine never makes the graph skip a frame
-BRIGHT = 1.6           # gain on a face's lower half that turns it "Happy" for the test model
-HAPPY = EMOTIONS.index("Happy")
+BLUR_PX = 3.0          # Gaussian blur that turns a sample face's crop "Sad" for the test model
+ENROL_BLUR_PX = 2.5     # the same blur on the 128 px aligned identity crops
+SAD = EMOTIONS.index("Sad")
 
 
-def smile(rgb, box, gain):
-    """Brighten the lower half of a face box (and a margin around it)."""
+def blur(rgb, box, sigma):
+    """Blur a face box and a margin around it."""
     x, y, w, h = box
     margin = int(0.4 * w)
-    region = rgb[y + h // 2:y + h + margin, max(0, x - margin):x + w + margin]
-    region[:] = np.clip(region * gain, 0, 255).astype(np.uint8)
+    region = rgb[max(0, y - margin):y + h + margin, max(0, x - margin):x + w + margin]
+    region[:] = cv2.GaussianBlur(region, (0, 0), sigma)
 
 
 def make_recording(path) -> list[dict]:
@@ -54,10 +56,23 @@ def make_recording(path) -> list[dict]:
             rgb = frame.rgb.copy()
             for face in truth[index]["faces"]:
                 if face["kind"] == "real" and (face["person"] == "alice" or (face["person"] == "bob" and index % 2)):
-                    smile(rgb, face["box"], BRIGHT)
+                    blur(rgb, face["box"], BLUR_PX)
             writer.write(capture.Frame(rgb, frame.depth, 1000.0 + index / RECORDED_FPS, index))
     source.close()
     return [[face for face in frame["faces"] if face["kind"] == "real"] for frame in truth]
+
+
+def enrol_blurred_too(store_dir) -> str:
+    """The sample's people enrolled as the demo enrols them, plus a blurred copy of each photo
+    (as a camera out of focus would give them): the faces the test blurs must still be named."""
+    enrol_sample_people(store_dir)
+    store = identity.FaceStore(store_dir)
+    for name in store.people():
+        for photo in store.images(name):
+            store.add(name, cv2.GaussianBlur(cv2.imread(str(photo), cv2.IMREAD_GRAYSCALE), (0, 0), ENROL_BLUR_PX))
+    identifier = identity.LbphIdentifier(threshold=SAMPLE_THRESHOLD)
+    identifier.train_from_store(store)
+    return str(identifier.save(store.model_path()))
 
 
 def overlaps(roi, box) -> bool:
@@ -72,8 +87,8 @@ def pipeline_run(tmp_path_factory):
     parameters = graph.node_parameters(source="fakenect", path=str(tmp / "recording"))
     parameters["driver"].update(image_qos_reliable=True, realtime=True)
     parameters["face_detector"]["image_qos_reliable"] = True
-    parameters["identity"]["model_path"] = enrol_sample_people(tmp / "faces")
-    parameters["emotion"]["model_path"] = str(make_smile_model(tmp / "smile.onnx"))
+    parameters["identity"]["model_path"] = enrol_blurred_too(tmp / "faces")
+    parameters["emotion"]["model_path"] = str(make_sharpness_model(tmp / "sharpness.onnx"))
     params_file = graph.write_parameters(parameters, tmp / "parameters.yaml")
 
     rclpy.init(args=["--ros-args", "--params-file", str(params_file)])
@@ -140,17 +155,17 @@ def test_decoys_never_reach_person_emotions(pipeline_run):
 def test_a_held_expression_is_confirmed_once_the_window_fills(pipeline_run):
     _, _, people = pipeline_run
     alice = by_person(people, "alice")
-    assert all(p.raw_emotion == HAPPY for p in alice)
+    assert all(p.raw_emotion == SAD for p in alice)
     early = [p for p in alice if p.window_fill < p.window_length]
     assert early and all(not p.confirmed and p.emotion == NEUTRAL for p in early)
     full = [p for p in alice if p.window_fill == p.window_length]
-    assert full and all(p.confirmed and p.emotion == HAPPY and p.emotion_label == "Happy" for p in full)
+    assert full and all(p.confirmed and p.emotion == SAD and p.emotion_label == "Sad" for p in full)
     assert full[-1].emotion_share == pytest.approx(1.0)
 
 
 def test_a_flickering_expression_stays_neutral(pipeline_run):
     _, _, people = pipeline_run
     bob = by_person(people, "bob")
-    assert {p.raw_emotion for p in bob} == {HAPPY, NEUTRAL}
+    assert {p.raw_emotion for p in bob} == {SAD, NEUTRAL}
     assert all(p.emotion == NEUTRAL and not p.confirmed for p in bob)
     assert max(p.window_fill for p in bob) == 20
