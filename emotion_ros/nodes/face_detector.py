@@ -4,10 +4,10 @@ import cv2
 from rclpy.node import Node
 from sensor_msgs.msg import Image
 
-from emotion_ros import depth, detection, drawing, tracking
+from emotion_ros import depth, detection, drawing, encodings, tracking
 from emotion_ros.msg import Face, FaceArray
 from emotion_ros.nodes.common import (FACES_QOS, OnceLogger, StampPairer, array_to_image, declare, image_qos,
-                                      image_to_array, main_for, roi, stamp_key)
+                                      main_for, roi, stamp_key)
 
 RGB, DEPTH = 0, 1
 
@@ -50,8 +50,8 @@ class FaceDetector(Node):
             return
         rgb_msg, depth_msg = pair
         try:
-            bgr = image_to_array(rgb_msg, "bgr8")
-            depth_mm = image_to_array(depth_msg, "16UC1") if depth_msg is not None else None
+            bgr = encodings.to_bgr8(rgb_msg)  # any camera encoding, converted once here
+            depth_mm = encodings.to_depth_mm(depth_msg) if depth_msg is not None else None
             if depth_mm is not None and depth_mm.shape != bgr.shape[:2]:
                 raise ValueError(f"depth {depth_mm.shape[::-1]} is not registered to RGB {bgr.shape[1::-1]}")
         except ValueError as error:
