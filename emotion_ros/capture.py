@@ -37,7 +37,7 @@ from typing import Callable, Protocol
 import cv2
 import numpy as np
 
-KINDS = ("kinect", "webcam", "video", "fakenect")
+KINDS = ("kinect", "webcam", "video", "fakenect", "bag")
 RAW_DEPTH_MAXVAL = 65535
 MM_DEPTH_MAXVAL = 10000
 RAW_DEPTH_NO_VALUE = 2047
@@ -81,9 +81,9 @@ class _Source:
 
 def open_source(kind: str, *, path: str = "", device: int = 0, loop: bool = False,
                 realtime: bool = True) -> FrameSource:
-    """Open a frame source of `kind` ("kinect", "webcam", "video" or "fakenect").
+    """Open a frame source of `kind` ("kinect", "webcam", "video", "fakenect" or "bag").
 
-    `path` is the video file or fakenect directory, `device` the Kinect or webcam index;
+    `path` is the video file, fakenect directory or rosbag2 bag, `device` the Kinect or webcam index;
     `loop` restarts files at their end; `realtime` paces files at their recorded rate.
     """
     if kind == "kinect":
@@ -94,6 +94,9 @@ def open_source(kind: str, *, path: str = "", device: int = 0, loop: bool = Fals
         return VideoSource(path, loop=loop, realtime=realtime)
     if kind == "fakenect":
         return FakenectSource(path, loop=loop, realtime=realtime)
+    if kind == "bag":  # rosbag2 (MCAP or SQLite3): emotion_ros/bag.py
+        from emotion_ros.bag import BagSource
+        return BagSource(path, loop=loop, realtime=realtime)
     raise SourceError(f"unknown source kind {kind!r}; expected one of {', '.join(KINDS)}")
 
 

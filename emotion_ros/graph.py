@@ -14,7 +14,7 @@ import yaml
 PACKAGE = "emotion_ros"
 PIPELINE_NODES = ("driver", "face_detector", "identity", "emotion", "aggregator")
 EXAMPLE_NODES = ("behaviour",)
-DEPTH_SOURCES = ("kinect", "fakenect")
+DEPTH_SOURCES = ("kinect", "fakenect", "bag")  # a colour-only bag: set face_detector.use_depth false
 
 
 def share_dir() -> Path:

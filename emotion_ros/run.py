@@ -29,8 +29,8 @@ CHAIN_TOPICS = ("faces", "faces/identified", "faces/classified", "person_emotion
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--config", help="ROS 2 parameter file (default: the package's config/pipeline.yaml)")
-    parser.add_argument("--source", default="", help="kinect | webcam | video | fakenect (default: from config)")
-    parser.add_argument("--path", default="", help="video file or fakenect directory (default: from config)")
+    parser.add_argument("--source", default="", help="kinect | webcam | video | fakenect | bag (default: from config)")
+    parser.add_argument("--path", default="", help="video file, fakenect directory or rosbag2 bag (default: from config)")
     parser.add_argument("--mode", choices=("composed", "processes"), default="composed",
                         help="all nodes in this process, or one process per node")
     parser.add_argument("--video", default="", help="write the annotated video to this file (.mp4 or .avi)")

@@ -80,3 +80,21 @@ def test_driver_survives_a_recording_that_breaks_mid_stream(tmp_path, driver_run
     reports = [message for message in log.warnings if broken.name in message]
     assert reports, log.warnings
     assert len(reports) <= len(received["rgb"]) // 3 + 1, "an outage was reported more than once"
+
+
+def test_driver_replays_a_bag_as_source_bag(tmp_path, driver_run):
+    pytest.importorskip("rosbags", reason="PyPI rosbags is not installed")
+    from emotion_ros.bag import BagWriter
+
+    write_recording(tmp_path / "rec")
+    with capture.open_source("fakenect", path=str(tmp_path / "rec"), realtime=False) as source, \
+            BagWriter(str(tmp_path / "bag")) as writer:
+        while (frame := source.read()) is not None:
+            writer.write(frame)
+    driver, received, spin = driver_run(tmp_path / "bag", source="bag")
+    assert spin(driver.finished.is_set, 10.0)
+    spin(lambda: False, 0.3)
+    assert len(received["rgb"]) == len(received["depth"]) == FRAMES
+    for index, (rgb, depth) in enumerate(zip(received["rgb"], received["depth"])):
+        assert image_to_array(rgb, "bgr8")[0, 0, 0] == 10 * index
+        assert image_to_array(depth, "16UC1")[0, 0] == 1000 + index

@@ -14,8 +14,8 @@ class Driver(Node):
     def __init__(self):
         super().__init__("driver")
         self.finished, self._stop, self._thread = threading.Event(), threading.Event(), None
-        self.source_kind = declare(self, "source", "fakenect", "kinect | webcam | video | fakenect")
-        path = declare(self, "path", "", "video file or fakenect directory; empty = the bundled sample")
+        self.source_kind = declare(self, "source", "fakenect", "kinect | webcam | video | fakenect | bag")
+        path = declare(self, "path", "", "video file, fakenect directory or rosbag2 bag; empty = the bundled sample")
         device = declare(self, "device", 0, "webcam index or Kinect number")
         loop = declare(self, "loop", False, "restart a video or recording at its end")
         realtime = declare(self, "realtime", True, "replay recordings at their recorded pace")
