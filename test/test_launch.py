@@ -97,11 +97,12 @@ def test_share_files_are_found_through_the_ament_index():
     pytest.importorskip("ament_index_python", reason="ament_index_python is not installed")
     code = ("from ament_index_python.packages import get_package_share_directory as share;"
             "print(share('emotion_ros'))")
-    env = {**os.environ, "AMENT_PREFIX_PATH": sys.prefix}
+    # the workspace's index under `colcon test`, else the venv that scripts/setup.sh installs into
+    env = {**os.environ, "AMENT_PREFIX_PATH": os.environ.get("AMENT_PREFIX_PATH") or sys.prefix}
     share = Path(subprocess.run([sys.executable, "-c", code], env=env, check=True, capture_output=True,
                                 text=True, cwd="/").stdout.strip())
     for relative in ("launch/pipeline.launch.py", "config/pipeline.yaml", "package.xml"):
         assert (share / relative).is_file(), f"{relative} is not installed (run scripts/setup.sh)"
     assert (share / "config" / "pipeline.yaml").read_text() == CONFIG.read_text(), \
         "installed config is stale: run scripts/setup.sh"
-    assert (Path(sys.prefix) / "lib" / "emotion_ros" / "face_detector").is_file()
+    assert (share.parent.parent / "lib" / "emotion_ros" / "face_detector").is_file()
