@@ -4,6 +4,10 @@
     python -m emotion_ros.run --video annotated.mp4    # also write the annotated video
     python -m emotion_ros.run --mode processes         # one process per node, as ros2 launch does
     python -m emotion_ros.run --source webcam --duration 30
+    python -m emotion_ros.run --namespace robot1 --log-level debug --image-topic /camera/color/image_raw
+
+Launch-file arguments have the same names here (--params-file, --namespace, --use-sim-time,
+--log-level, --composed, --image-topic, --depth-topic, --camera-info-topic): emotion_ros/ros_arguments.py.
 """
 
 import argparse
@@ -19,7 +23,7 @@ from pathlib import Path
 
 import yaml
 
-from emotion_ros import graph
+from emotion_ros import graph, ros_arguments
 
 DRAIN_S = 1.0  # after the last frame, let the graph finish the frames in flight
 CONNECT_TIMEOUT_S = 10.0
@@ -28,7 +32,8 @@ CHAIN_TOPICS = ("faces", "faces/identified", "faces/classified", "person_emotion
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--config", help="ROS 2 parameter file (default: the package's config/pipeline.yaml)")
+    parser.add_argument("--config", "--params-file", dest="config",
+                        help="ROS 2 parameter file (default: the package's config/pipeline.yaml)")
     parser.add_argument("--source", default="", help="kinect | webcam | video | fakenect | bag (default: from config)")
     parser.add_argument("--path", default="", help="video file, fakenect directory or rosbag2 bag (default: from config)")
     parser.add_argument("--mode", choices=("composed", "processes"), default="composed",
@@ -40,7 +45,18 @@ def parse_args(argv=None):
     parser.add_argument("--set", action="append", default=[], metavar="NODE.PARAM=VALUE",
                         help="override one parameter, e.g. driver.loop=true (YAML value)")
     parser.add_argument("--stats", action="store_true", help="print frames per second and latency as JSON at the end")
-    return parser.parse_args(argv)
+    for name, (default, description) in ros_arguments.ARGUMENTS.items():  # the launch file's names
+        if name not in ("params_file", "composed"):
+            parser.add_argument("--" + name.replace("_", "-"), default=default, help=description)
+    parser.add_argument("--composed", choices=("true", "false"), help="true = --mode composed, false = --mode processes")
+    args = parser.parse_args(argv)
+    if args.composed:
+        args.mode = "composed" if args.composed == "true" else "processes"
+    try:
+        ros_arguments.ros_arguments(vars(args))
+    except ValueError as error:
+        parser.error(str(error))
+    return args
 
 
 def build_parameters(args) -> dict[str, dict]:
@@ -68,7 +84,8 @@ def spin_until_connected(executor, node, timeout_s: float = CONNECT_TIMEOUT_S) -
     and `node`'s own subscriptions are matched, so the first camera frame travels the whole graph."""
     def connected():
         return (all(node.count_publishers(t) and node.count_subscribers(t) for t in CHAIN_TOPICS)
-                and all(s.get_publisher_count() for s in node.subscriptions if s.topic_name.lstrip("/") in CHAIN_TOPICS))
+                and all(s.get_publisher_count() for s in node.subscriptions
+                        if any(s.topic_name.endswith("/" + t) for t in CHAIN_TOPICS)))  # in any namespace
 
     deadline = time.monotonic() + timeout_s
     while not connected() and time.monotonic() < deadline:
@@ -83,7 +100,7 @@ def run(args) -> dict:
     names = list(graph.PIPELINE_NODES) + (list(graph.EXAMPLE_NODES) if args.behaviour else [])
     with tempfile.TemporaryDirectory(prefix="emotion_ros-") as tmp:
         params_file = graph.write_parameters(build_parameters(args), Path(tmp) / "parameters.yaml")
-        ros_args = ["--ros-args", "--params-file", str(params_file)]
+        ros_args = ["--ros-args", "--params-file", str(params_file), *ros_arguments.ros_arguments(vars(args))]
         if args.mode == "processes":  # the same transports in every process, this one included
             os.environ.setdefault("FASTDDS_BUILTIN_TRANSPORTS", "LARGE_DATA")
         rclpy.init(args=ros_args)

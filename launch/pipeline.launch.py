@@ -4,27 +4,37 @@
     ros2 launch emotion_ros pipeline.launch.py source:=webcam
     ros2 launch emotion_ros pipeline.launch.py source:=fakenect path:=/data/dump behaviour:=true
 
-Parameters come from config/pipeline.yaml (or `config:=`), the same file that
-`python -m emotion_ros.run` reads.
+    ros2 launch emotion_ros pipeline.launch.py namespace:=robot1 log_level:=debug composed:=true
+    ros2 launch emotion_ros pipeline.launch.py image_topic:=/camera/color/image_raw use_sim_time:=true
+
+Parameters come from config/pipeline.yaml (or `params_file:=` / `config:=`), the same file
+that `python -m emotion_ros.run` reads; the runner takes the same arguments
+(emotion_ros/ros_arguments.py).
 """
 
+import sys
+
 from launch import LaunchDescription
-from launch.actions import DeclareLaunchArgument, OpaqueFunction
+from launch.actions import DeclareLaunchArgument, ExecuteProcess, OpaqueFunction
 from launch.substitutions import LaunchConfiguration
 from launch_ros.actions import Node
 
-from emotion_ros import graph
+from emotion_ros import graph, ros_arguments
 
 
 def _nodes(context):
-    parameters = graph.node_parameters(
-        LaunchConfiguration("config").perform(context),
-        source=LaunchConfiguration("source").perform(context),
-        path=LaunchConfiguration("path").perform(context),
-    )
-    names = list(graph.PIPELINE_NODES)
-    if LaunchConfiguration("behaviour").perform(context).lower() == "true":
-        names += graph.EXAMPLE_NODES
+    values = {name: LaunchConfiguration(name).perform(context) for name in ros_arguments.ARGUMENTS}
+    config = values["params_file"] or LaunchConfiguration("config").perform(context)
+    source = LaunchConfiguration("source").perform(context)
+    path = LaunchConfiguration("path").perform(context)
+    behaviour = LaunchConfiguration("behaviour").perform(context).lower() == "true"
+    if ros_arguments.parse_bool("composed", values["composed"]):  # one process: the runner
+        command = [sys.executable, "-m", "emotion_ros.run", "--mode", "composed", "--no-echo", "--config", config,
+                   "--source", source, "--path", path, *ros_arguments.runner_options(values)]
+        return [ExecuteProcess(cmd=command + (["--behaviour"] if behaviour else []), name="emotion_ros",
+                               output="screen")]
+    parameters = graph.node_parameters(config, source=source, path=path)
+    names = list(graph.PIPELINE_NODES) + (list(graph.EXAMPLE_NODES) if behaviour else [])
     return [
         Node(
             package=graph.PACKAGE,
@@ -32,6 +42,7 @@ def _nodes(context):
             name=name,
             output="screen",
             parameters=[parameters[name]],
+            ros_arguments=ros_arguments.ros_arguments(values),
         )
         for name in names
     ]
@@ -47,5 +58,7 @@ def generate_launch_description():
                               description="video file, fakenect directory or rosbag2 bag (empty: from config)"),
         DeclareLaunchArgument("behaviour", default_value="false",
                               description="also start the example behaviour node"),
+        *(DeclareLaunchArgument(name, default_value=default, description=description)
+          for name, (default, description) in ros_arguments.ARGUMENTS.items()),
         OpaqueFunction(function=_nodes),
     ])

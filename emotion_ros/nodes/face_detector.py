@@ -2,6 +2,7 @@
 
 import cv2
 from rclpy.node import Node
+from rclpy.qos_overriding_options import QoSOverridingOptions
 from sensor_msgs.msg import Image
 
 from emotion_ros import depth, detection, drawing, encodings, tracking
@@ -34,11 +35,13 @@ class FaceDetector(Node):
         self.problems = OnceLogger(self)
         self.faces_pub = self.create_publisher(FaceArray, "faces", FACES_QOS)
         self.annotated_pub = self.create_publisher(Image, "faces/annotated", qos)
-        self.create_subscription(Image, "camera/image_raw", lambda msg: self.on_image(RGB, msg), qos)
+        overridable = QoSOverridingOptions.with_default_policies()  # qos_overrides.<topic>.subscription.*
+        self.create_subscription(Image, "camera/image_raw", lambda msg: self.on_image(RGB, msg), qos,
+                                 qos_overriding_options=overridable)
         if self.use_depth:
             # a few depth images wait, so the newest RGB image finds its partner even when we lag
             self.create_subscription(Image, "camera/depth/image_raw", lambda msg: self.on_image(DEPTH, msg),
-                                     image_qos(reliable, depth=StampPairer.KEEP))
+                                     image_qos(reliable, depth=StampPairer.KEEP), qos_overriding_options=overridable)
             self.get_logger().info(f"{name} detector, depth gating {band[0]}-{band[1]} m")
         else:
             self.get_logger().warning(f"{name} detector, depth gating OFF (use_depth is false)")
