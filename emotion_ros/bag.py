@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from emotion_ros import encodings, graph
-from emotion_ros.capture import Frame, SourceError, _Pacer
+from emotion_ros.capture import Frame, SourceError, _Pacer, _Source
 
 CAMERA_TOPIC = "/camera/image_raw"
 DEPTH_TOPIC = "/camera/depth/image_raw"
@@ -69,7 +69,7 @@ def stamp_seconds(header) -> float:
     return header.stamp.sec + header.stamp.nanosec * 1e-9
 
 
-class BagSource:
+class BagSource(_Source):
     """Replay of a rosbag2 bag's camera topics; stamps: header stamps (+ loop offset)."""
 
     def __init__(self, path: str, *, loop: bool = False, realtime: bool = True,
@@ -190,14 +190,8 @@ class BagSource:
     def close(self) -> None:
         self._reader.close()
 
-    def __enter__(self):
-        return self
 
-    def __exit__(self, *exc) -> None:
-        self.close()
-
-
-class BagWriter:
+class BagWriter(_Source):  # (only its context-manager methods)
     """Writes frames to a new rosbag2 MCAP bag: colour and (when present) depth topics."""
 
     def __init__(self, path: str, *, compressed: bool = False, frame_id: str = "camera_rgb_optical_frame",
@@ -260,9 +254,3 @@ class BagWriter:
 
     def close(self) -> None:
         self._writer.close()
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()

@@ -51,17 +51,17 @@ DEPTH_ENCODINGS = ("16UC1", "32FC1")
 MAX_DEPTH_MM = np.iinfo(np.uint16).max
 
 
-def pixels(msg) -> np.ndarray:
+def pixels(msg, allowed=tuple(LAYOUTS), kind: str = "") -> np.ndarray:
     """The message's pixels as a numpy array of its own encoding (a view when possible).
 
     HxW for one channel, HxWxC otherwise; rows may be padded (step larger than a row);
-    multi-byte values are brought to this machine's byte order.
+    multi-byte values are brought to this machine's byte order. ValueError unless the
+    encoding is one of `allowed` (`kind`, e.g. "depth ", names them in the message).
     """
-    layout = LAYOUTS.get(msg.encoding)
-    if layout is None:
-        raise ValueError(f"image encoding '{msg.encoding}' is not supported "
-                         f"(supported: {', '.join(LAYOUTS)})")
-    dtype, channels = layout
+    if msg.encoding not in allowed:
+        raise ValueError(f"{kind}image encoding '{msg.encoding}' is not supported "
+                         f"(supported: {', '.join(allowed)})")
+    dtype, channels = LAYOUTS[msg.encoding]
     height, width, step = msg.height, msg.width, msg.step
     row_bytes = width * channels * dtype.itemsize
     data = msg.data
@@ -85,10 +85,7 @@ def pixels(msg) -> np.ndarray:
 
 def to_bgr8(msg) -> np.ndarray:
     """A colour image message of any COLOUR_ENCODINGS -> BGR uint8 HxWx3 (bgr8: a view)."""
-    if msg.encoding not in COLOUR_ENCODINGS:
-        raise ValueError(f"colour image encoding '{msg.encoding}' is not supported "
-                         f"(supported: {', '.join(COLOUR_ENCODINGS)})")
-    array = pixels(msg)
+    array = pixels(msg, COLOUR_ENCODINGS, "colour ")
     if msg.encoding == "bgr8":
         return array
     if msg.encoding == "mono16":
@@ -102,10 +99,7 @@ def to_depth_mm(msg) -> np.ndarray:
     16UC1 is millimetres already (a view); 32FC1 is metres: NaN, infinite, non-positive and
     beyond-uint16 readings become 0.
     """
-    if msg.encoding not in DEPTH_ENCODINGS:
-        raise ValueError(f"depth image encoding '{msg.encoding}' is not supported "
-                         f"(supported: {', '.join(DEPTH_ENCODINGS)})")
-    array = pixels(msg)
+    array = pixels(msg, DEPTH_ENCODINGS, "depth ")
     if msg.encoding == "16UC1":
         return array
     return metres_to_mm(array)

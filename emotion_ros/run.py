@@ -35,7 +35,8 @@ def parse_args(argv=None):
     parser.add_argument("--config", "--params-file", dest="config",
                         help="ROS 2 parameter file (default: the package's config/pipeline.yaml)")
     parser.add_argument("--source", default="", help="kinect | webcam | video | fakenect | bag (default: from config)")
-    parser.add_argument("--path", default="", help="video file, fakenect directory or rosbag2 bag (default: from config)")
+    parser.add_argument("--path", default="",
+                        help="video file, fakenect directory or rosbag2 bag (default: from config)")
     parser.add_argument("--mode", choices=("composed", "processes"), default="composed",
                         help="all nodes in this process, or one process per node")
     parser.add_argument("--video", default="", help="write the annotated video to this file (.mp4 or .avi)")
@@ -48,7 +49,8 @@ def parse_args(argv=None):
     for name, (default, description) in ros_arguments.ARGUMENTS.items():  # the launch file's names
         if name not in ("params_file", "composed"):
             parser.add_argument("--" + name.replace("_", "-"), default=default, help=description)
-    parser.add_argument("--composed", choices=("true", "false"), help="true = --mode composed, false = --mode processes")
+    parser.add_argument("--composed", choices=("true", "false"),
+                        help="true = --mode composed, false = --mode processes")
     args = parser.parse_args(argv)
     if args.composed:
         args.mode = "composed" if args.composed == "true" else "processes"

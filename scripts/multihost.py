@@ -73,7 +73,8 @@ def netns_problem() -> str | None:
         return f"`ip netns add` is not permitted here: {made.stderr.strip()}"
     try:
         joined = sh("ip", "netns", "exec", name, "ip", "link", "set", "lo", "up", check=False)
-        veth = sh("ip", "-n", name, "link", "add", "name", "check0", "type", "veth", "peer", "name", "check1", check=False)
+        veth = sh("ip", "-n", name, "link", "add", "name", "check0", "type", "veth", "peer", "name", "check1",
+                  check=False)
         if joined.returncode or veth.returncode:
             return f"cannot use a network namespace here: {(joined.stderr or veth.stderr).strip()}"
     finally:
@@ -284,7 +285,8 @@ def measure(args, tmp: Path) -> dict:
                    for direction in ("tx", "rx")} for host in HOSTS}
     return {"compressed": args.compressed, "fps": args.fps, "rate_mbit": args.rate_mbit, "seconds": window,
             "person_emotions": len(latencies),
-            "latency_median_ms": 1000 * percentile(latencies, 0.5), "latency_p95_ms": 1000 * percentile(latencies, 0.95),
+            "latency_median_ms": 1000 * percentile(latencies, 0.5),
+            "latency_p95_ms": 1000 * percentile(latencies, 0.95),
             "topics": per_topic, "link_bytes_per_s": link}
 
 

@@ -9,31 +9,17 @@ import pytest
 
 pytest.importorskip("rosbags", reason="PyPI rosbags is not installed (pip install -r requirements/runtime.txt)")
 from emotion_ros import bag  # noqa: E402
-from emotion_ros.capture import Frame, SourceError, open_source  # noqa: E402
+from emotion_ros.capture import SourceError, open_source  # noqa: E402
 from emotion_ros.tools import record  # noqa: E402
+
+from frame_helpers import make_frames, read_all, write_all  # noqa: E402
 
 H, W = 48, 64
 
 
-def make_frames(n, period=0.05, start=100.0, depth=True):
-    rng = np.random.default_rng(2)
-    return [Frame(rng.integers(0, 256, (H, W, 3), dtype=np.uint8),
-                  rng.integers(0, 10001, (H, W), dtype=np.uint16) if depth else None,
-                  start + i * period, i) for i in range(n)]
-
-
 def write_bag(path, frames, **options):
-    with bag.BagWriter(str(path), **options) as writer:
-        for frame in frames:
-            writer.write(frame)
+    write_all(bag.BagWriter(str(path), **options), frames)
     return path
-
-
-def read_all(source, limit=1000):
-    frames = []
-    while len(frames) < limit and (frame := source.read()) is not None:
-        frames.append(frame)
-    return frames
 
 
 def test_raw_bag_round_trip_is_exact(tmp_path):

@@ -17,7 +17,8 @@ KINDS = {"sphere": Marker.SPHERE, "text": Marker.TEXT_VIEW_FACING}
 class Markers(Node):
     def __init__(self, **node_options):
         super().__init__("markers", **node_options)
-        self.lifetime = Duration(seconds=declare(self, "lifetime_s", 0.5, "a marker disappears this long after its face"))
+        lifetime = declare(self, "lifetime_s", 0.5, "a marker disappears this long after its face")
+        self.lifetime = Duration(seconds=lifetime)
         self.fallback_m = declare(self, "distance_without_depth_m", 1.0,
                                   "place faces without depth at this distance; 0 = do not draw them")
         self.intrinsics = None
