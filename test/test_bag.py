@@ -132,3 +132,12 @@ def test_record_bag_records_live_camera_topics_that_then_replay(tmp_path):
     assert len(frames) == 6
     for frame in frames:  # rgb8 and 32FC1 metres converted; each colour paired with its own depth
         assert int(frame.depth[0, 0]) - 1000 == int(frame.rgb[0, 0, 0])
+
+
+def test_record_bag_says_why_and_fails_when_no_topic_appears(tmp_path):
+    pytest.importorskip("rclpy", reason="rclpy is not installed (run scripts/setup.sh)")
+    result = subprocess.run([sys.executable, "-m", "emotion_ros.tools.record_bag", "--out", str(tmp_path / "b"),
+                             "--topics", "/nobody/publishes/this", "--wait", "1"], capture_output=True, text=True,
+                            timeout=60)
+    assert result.returncode == 1 and "/nobody/publishes/this appeared within 1 s" in result.stderr
+    assert not (tmp_path / "b").exists()
