@@ -24,11 +24,13 @@ EXECUTABLES = {
     "aggregator": "emotion_ros.nodes.aggregator:Aggregator",
     "behaviour": "emotion_ros.nodes.behaviour:Behaviour",
     "monitor": "emotion_ros.nodes.monitor:Monitor",
+    "compression": "emotion_ros.nodes.compression:Compression",
+    "markers": "emotion_ros.nodes.markers:Markers",
     "lifecycle_manager": "emotion_ros.nodes.manager:main",
 }
 PIPELINE_NODES = ("driver", "face_detector", "identity", "emotion", "aggregator")  # camera to /person_emotions
 EXAMPLE_NODES = ("behaviour",)
-DEPTH_SOURCES = ("kinect", "fakenect")
+DEPTH_SOURCES = ("kinect", "fakenect", "bag")  # a colour-only bag: depth gating waits 0.5 s, then passes faces
 # Before the driver starts, the camera topics must have their subscribers and the topics
 # between nodes a publisher and a subscriber each: then the first camera frame travels the graph.
 CAMERA_TOPICS = ("camera/image_raw", "camera/camera_info")

@@ -4,6 +4,10 @@
     python -m emotion_ros.run --video annotated.mp4    # also write the annotated video
     python -m emotion_ros.run --mode processes         # one process per node, as ros2 launch does
     python -m emotion_ros.run --source webcam --duration 30
+    python -m emotion_ros.run --namespace robot1 --log-level debug --image-topic /camera/color/image_raw
+
+Launch-file arguments have the same names here (--params-file, --namespace, --use-sim-time,
+--log-level, --composed, --image-topic, --depth-topic, --camera-info-topic): emotion_ros/ros_arguments.py.
 
 The nodes are lifecycle nodes: the runner configures them all, activates them, and starts the
 driver last, once the graph is connected (emotion_ros/nodes/manager.py, as the launch file
@@ -23,7 +27,7 @@ from pathlib import Path
 
 import yaml
 
-from emotion_ros import graph
+from emotion_ros import graph, ros_arguments
 
 DRAIN_S = 1.0  # after the last frame, let the graph finish the frames in flight
 CHILD_EXIT_TIMEOUT_S = 5.0
@@ -31,9 +35,11 @@ CHILD_EXIT_TIMEOUT_S = 5.0
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--config", help="ROS 2 parameter file (default: the package's config/pipeline.yaml)")
-    parser.add_argument("--source", default="", help="kinect | webcam | video | fakenect (default: from config)")
-    parser.add_argument("--path", default="", help="video file or fakenect directory (default: from config)")
+    parser.add_argument("--config", "--params-file", dest="config",
+                        help="ROS 2 parameter file (default: the package's config/pipeline.yaml)")
+    parser.add_argument("--source", default="", help="kinect | webcam | video | fakenect | bag (default: from config)")
+    parser.add_argument("--path", default="",
+                        help="video file, fakenect directory or rosbag2 bag (default: from config)")
     parser.add_argument("--mode", choices=("composed", "processes"), default="composed",
                         help="all nodes in this process, or one process per node")
     parser.add_argument("--video", default="", help="write the annotated video to this file (.mp4 or .avi)")
@@ -43,7 +49,19 @@ def parse_args(argv=None):
     parser.add_argument("--set", action="append", default=[], metavar="NODE.PARAM=VALUE",
                         help="override one parameter, e.g. driver.loop=true (YAML value)")
     parser.add_argument("--stats", action="store_true", help="print frames per second and latency as JSON at the end")
-    return parser.parse_args(argv)
+    for name, (default, description) in ros_arguments.ARGUMENTS.items():  # the launch file's names
+        if name not in ("params_file", "composed"):
+            parser.add_argument("--" + name.replace("_", "-"), default=default, help=description)
+    parser.add_argument("--composed", choices=("true", "false"),
+                        help="true = --mode composed, false = --mode processes")
+    args = parser.parse_args(argv)
+    if args.composed:
+        args.mode = "composed" if args.composed == "true" else "processes"
+    try:
+        ros_arguments.ros_arguments(vars(args))
+    except ValueError as error:
+        parser.error(str(error))
+    return args
 
 
 def build_parameters(args) -> dict[str, dict]:
@@ -120,7 +138,7 @@ def run(args) -> tuple[dict, int]:
         print(f"emotion_ros.run: warning: {graph.transport_warning()}", file=sys.stderr)
     with tempfile.TemporaryDirectory(prefix="emotion_ros-") as tmp:
         params_file = graph.write_parameters(parameters, Path(tmp) / "parameters.yaml")
-        ros_args = ["--ros-args", "--params-file", str(params_file)]
+        ros_args = ["--ros-args", "--params-file", str(params_file), *ros_arguments.ros_arguments(vars(args))]
         rclpy.init(args=ros_args)
         tail_first = ["monitor", "behaviour", *reversed(graph.PIPELINE_NODES)]
         executor = TailFirstExecutor(tail_first)

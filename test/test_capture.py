@@ -9,28 +9,14 @@ import pytest
 from emotion_ros.capture import (Backoff, FakenectWriter, Frame, RetryingSource, SourceError,
                                  disparity_to_mm, open_source)
 
+from frame_helpers import make_frames, read_all, write_all
+
 H, W = 48, 64
 
 
-def make_frames(n, period=0.05, start=100.0, depth=True):
-    rng = np.random.default_rng(1)
-    return [Frame(rng.integers(0, 256, (H, W, 3), dtype=np.uint8),
-                  rng.integers(0, 10001, (H, W), dtype=np.uint16) if depth else None,
-                  start + i * period, i) for i in range(n)]
-
-
 def record(path, frames):
-    with FakenectWriter(str(path)) as writer:
-        for frame in frames:
-            writer.write(frame)
+    write_all(FakenectWriter(str(path)), frames)
     return path
-
-
-def read_all(source, limit=1000):
-    frames = []
-    while len(frames) < limit and (frame := source.read()) is not None:
-        frames.append(frame)
-    return frames
 
 
 def test_fakenect_round_trip_is_exact_paired_and_ordered(tmp_path):

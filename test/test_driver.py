@@ -104,3 +104,21 @@ def test_a_source_that_never_opens_ends_the_driver_with_an_error(tmp_path, drive
     assert spin(driver.finished.is_set, 10.0), "the driver retried forever"
     assert driver.exit_code == 1 and not received["rgb"]
     assert any("gave up" in e and "not a fakenect dump name" in e for e in log.errors), log.errors
+
+
+def test_driver_replays_a_bag_as_source_bag(tmp_path, driver_run):
+    pytest.importorskip("rosbags", reason="PyPI rosbags is not installed")
+    from emotion_ros.capture.bag import BagWriter
+
+    write_recording(tmp_path / "rec")
+    with capture.open_source("fakenect", path=str(tmp_path / "rec"), realtime=False) as source, \
+            BagWriter(str(tmp_path / "bag")) as writer:
+        while (frame := source.read()) is not None:
+            writer.write(frame)
+    driver, received, spin = driver_run(tmp_path / "bag", source="bag")
+    assert spin(driver.finished.is_set, 10.0)
+    spin(lambda: False, 0.3)
+    assert len(received["rgb"]) == len(received["depth"]) == FRAMES
+    for index, (rgb, depth) in enumerate(zip(received["rgb"], received["depth"])):
+        assert image_to_array(rgb, "bgr8")[0, 0, 0] == 10 * index
+        assert image_to_array(depth, "16UC1")[0, 0] == 1000 + index

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from emotion_ros import graph, run
+from emotion_ros import graph, ros_arguments, run
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG = ROOT / "config" / "pipeline.yaml"
@@ -37,7 +37,8 @@ def _load_launch_file(monkeypatch):
     stand_ins = {
         "launch": {"LaunchDescription": _Recorded},
         "launch.actions": {name: _Recorded for name in ("DeclareLaunchArgument", "EmitEvent", "OpaqueFunction",
-                                                         "RegisterEventHandler", "SetEnvironmentVariable")},
+                                                         "RegisterEventHandler", "SetEnvironmentVariable",
+                                                         "ExecuteProcess")},
         "launch.event_handlers": {"OnProcessExit": _Recorded},
         "launch.events": {"Shutdown": _Recorded},
         "launch.substitutions": {"LaunchConfiguration": _LaunchConfiguration},
@@ -68,6 +69,59 @@ def _launched_nodes(monkeypatch, **arguments):
     nodes = {a.kwargs["name"]: a.kwargs for a in started if "name" in a.kwargs}
     nodes.pop("lifecycle_manager")
     return nodes
+
+
+def test_launch_arguments_and_runner_options_mean_the_same_ros_arguments(monkeypatch):
+    arguments = dict(namespace="robot1", log_level="debug", use_sim_time="true",
+                     image_topic="/camera/color/image_raw", depth_topic="/camera/aligned_depth_to_color/image_raw")
+    nodes = _launched_nodes(monkeypatch, **arguments)
+    expected = ["-r", "__ns:=/robot1", "-r", "camera/image_raw:=/camera/color/image_raw",
+                "-r", "camera/depth/image_raw:=/camera/aligned_depth_to_color/image_raw",
+                "--log-level", "debug", "-p", "use_sim_time:=true"]
+    for node in nodes.values():
+        assert node["ros_arguments"] == expected
+    runner = run.parse_args(["--namespace", "robot1", "--log-level", "debug", "--use-sim-time", "true",
+                             "--image-topic", "/camera/color/image_raw",
+                             "--depth-topic", "/camera/aligned_depth_to_color/image_raw"])
+    assert ros_arguments.ros_arguments(vars(runner)) == expected
+
+
+def test_composed_launch_runs_the_runner_with_the_same_arguments(monkeypatch):
+    launched = _launched_nodes(monkeypatch, composed="true", namespace="robot1", params_file=str(CONFIG),
+                               source="webcam", path="")
+    (process,) = launched.values()
+    command = process["cmd"]
+    assert command[1:3] == ["-m", "emotion_ros.run"]
+    args = run.parse_args(command[3:])
+    assert args.mode == "composed" and args.namespace == "robot1" and args.config == str(CONFIG)
+    assert args.source == "webcam"
+
+
+def test_the_runner_refuses_a_bad_log_level_or_boolean(capsys):
+    with pytest.raises(SystemExit):
+        run.parse_args(["--log-level", "loud"])
+    assert "log_level must be one of" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        run.parse_args(["--use-sim-time", "maybe"])
+    assert "use_sim_time must be true or false" in capsys.readouterr().err
+
+
+def test_image_subscriptions_take_qos_overrides(tmp_path):
+    rclpy = pytest.importorskip("rclpy", reason="rclpy is not installed (run scripts/setup.sh)")
+    from rclpy.qos import ReliabilityPolicy
+
+    parameters = graph.node_parameters(CONFIG)
+    parameters["face_detector"]["qos_overrides./camera/image_raw.subscription.reliability"] = "reliable"
+    params_file = graph.write_parameters(parameters, tmp_path / "parameters.yaml")
+    rclpy.init(args=["--ros-args", "--params-file", str(params_file)])
+    try:
+        node = run.node_class("face_detector")()
+        qos = {s.topic_name: s.qos_profile.reliability for s in node.subscriptions}
+        node.destroy_node()
+    finally:
+        rclpy.shutdown()
+    assert qos["/camera/image_raw"] == ReliabilityPolicy.RELIABLE
+    assert qos["/camera/depth/image_raw"] == ReliabilityPolicy.BEST_EFFORT  # the default: sensor data
 
 
 def test_launch_file_starts_the_runner_nodes_with_the_yaml_parameters(monkeypatch):
@@ -122,7 +176,8 @@ def test_every_node_declares_exactly_the_yaml_parameters(tmp_path):
     try:
         for name in graph.PIPELINE_NODES + graph.EXAMPLE_NODES:
             node = graph.node_class(name)()
-            declared = set(node._parameters) - {"use_sim_time", "start_type_description_service"}
+            declared = {p for p in node._parameters if not p.startswith("qos_overrides.")}  # ROS's own
+            declared -= {"use_sim_time", "start_type_description_service"}
             node.destroy_node()
             assert declared == set(graph.load_parameters(CONFIG)[name]), name
     finally:
@@ -133,11 +188,12 @@ def test_share_files_are_found_through_the_ament_index():
     pytest.importorskip("ament_index_python", reason="ament_index_python is not installed")
     code = ("from ament_index_python.packages import get_package_share_directory as share;"
             "print(share('emotion_ros'))")
-    env = {**os.environ, "AMENT_PREFIX_PATH": sys.prefix}
+    # the workspace's index under `colcon test`, else the venv that scripts/setup.sh installs into
+    env = {**os.environ, "AMENT_PREFIX_PATH": os.environ.get("AMENT_PREFIX_PATH") or sys.prefix}
     share = Path(subprocess.run([sys.executable, "-c", code], env=env, check=True, capture_output=True,
                                 text=True, cwd="/").stdout.strip())
     for relative in ("launch/pipeline.launch.py", "config/pipeline.yaml", "package.xml"):
         assert (share / relative).is_file(), f"{relative} is not installed (run scripts/setup.sh)"
     assert (share / "config" / "pipeline.yaml").read_text() == CONFIG.read_text(), \
         "installed config is stale: run scripts/setup.sh"
-    assert (Path(sys.prefix) / "lib" / "emotion_ros" / "face_detector").is_file()
+    assert (share.parent.parent / "lib" / "emotion_ros" / "face_detector").is_file()

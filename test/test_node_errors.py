@@ -77,7 +77,7 @@ def test_detector_logs_bad_images_once_counts_them_and_goes_on(make_node):
         for image in bad_images():
             node.on_image(RGB, image)
     assert len(log.errors) == 1 and not log.published
-    assert "encoding bgr8" in log.errors[0] and "rgb16" in log.errors[0]
+    assert "'rgb16' is not supported" in log.errors[0] and "bgr8" in log.errors[0]
     assert node.stats.problems == 15 and "'16UC1'" in node.stats.last_problem
     status = node.diagnostic_status()
     assert status.level == status.WARN and {v.key: v.value for v in status.values}["bad_input"] == "15"

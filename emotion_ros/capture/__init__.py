@@ -18,20 +18,19 @@ from emotion_ros.capture.retry import Backoff, RetryingSource
 from emotion_ros.capture.video import VideoSource
 from emotion_ros.capture.webcam import WebcamSource
 
-KINDS = ("kinect", "webcam", "video", "fakenect")
-DEPTH_KINDS = ("kinect", "fakenect")
+KINDS = ("kinect", "webcam", "video", "fakenect", "bag")
 LIVE_KINDS = ("kinect", "webcam")
 
-__all__ = ["KINDS", "DEPTH_KINDS", "LIVE_KINDS", "Backoff", "FakenectSource", "FakenectWriter", "Frame",
+__all__ = ["KINDS", "LIVE_KINDS", "Backoff", "FakenectSource", "FakenectWriter", "Frame",
            "FrameSource", "KinectSource", "RetryingSource", "SourceError", "VideoSource", "WebcamSource",
            "disparity_to_mm", "open_source"]
 
 
 def open_source(kind: str, *, path: str = "", device: int = 0, loop: bool = False,
                 realtime: bool = True) -> FrameSource:
-    """Open a frame source of `kind` ("kinect", "webcam", "video" or "fakenect").
+    """Open a frame source of `kind` ("kinect", "webcam", "video", "fakenect" or "bag").
 
-    `path` is the video file or fakenect directory, `device` the Kinect or webcam index;
+    `path` is the video file, fakenect directory or rosbag2 bag, `device` the Kinect or webcam index;
     `loop` restarts files at their end; `realtime` paces files at their recorded rate.
     """
     if kind == "kinect":
@@ -42,4 +41,7 @@ def open_source(kind: str, *, path: str = "", device: int = 0, loop: bool = Fals
         return VideoSource(path, loop=loop, realtime=realtime)
     if kind == "fakenect":
         return FakenectSource(path, loop=loop, realtime=realtime)
+    if kind == "bag":  # rosbag2, MCAP or SQLite3 (needs the `rosbags` package)
+        from emotion_ros.capture.bag import BagSource
+        return BagSource(path, loop=loop, realtime=realtime)
     raise SourceError(f"unknown source kind {kind!r}; expected one of {', '.join(KINDS)}")

@@ -205,8 +205,8 @@ class ManagedNode(LifecycleNode):
     def add_publisher(self, msg_type, topic: str, qos):
         return self._owned(self.create_publisher(msg_type, topic, qos))
 
-    def add_subscription(self, msg_type, topic: str, callback, qos):
-        return self._owned(self.create_subscription(msg_type, topic, callback, qos))
+    def add_subscription(self, msg_type, topic: str, callback, qos, **options):
+        return self._owned(self.create_subscription(msg_type, topic, callback, qos, **options))
 
     def add_timer(self, period_s: float, callback):
         return self._owned(self.create_timer(period_s, callback))

@@ -15,8 +15,8 @@ from emotion_ros.nodes.common import ConfigError, ManagedNode, Param, image_qos,
 class Driver(ManagedNode):
     NAME = "driver"
     PARAMETERS = (
-        Param("source", "kinect | webcam | video | fakenect", choices=capture.KINDS),
-        Param("path", "video file, still image or fakenect directory; empty = the bundled sample"),
+        Param("source", "kinect | webcam | video | fakenect | bag", choices=capture.KINDS),
+        Param("path", "video file, still image, fakenect directory or rosbag2 bag; empty = the bundled sample"),
         Param("device", "webcam index or Kinect number", range=(0, 63)),
         Param("loop", "restart a video, still image or recording at its end"),
         Param("realtime", "replay recordings at their recorded pace"),

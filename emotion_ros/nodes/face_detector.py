@@ -4,14 +4,17 @@ import cv2
 import numpy as np
 from sensor_msgs.msg import CameraInfo, Image
 
-from emotion_ros import depth, detection, drawing, tracking
-from emotion_ros.conversions import array_to_image, image_to_array, roi
+from rclpy.qos_overriding_options import QoSOverridingOptions
+
+from emotion_ros import depth, detection, drawing, encodings, tracking
+from emotion_ros.conversions import array_to_image, roi
 from emotion_ros.identity.align import align_face
 from emotion_ros.msg import Face, FaceArray
 from emotion_ros.nodes.common import FACES_QOS, ManagedNode, Param, image_qos, main_for
 from emotion_ros.pairing import DEPTH, RGB, DepthPairer, StampPairer, stamp_key
 
 DEPTH_TIMEOUT_S = 0.5  # depth is "missing" when none arrived for this long
+OVERRIDABLE = QoSOverridingOptions.with_default_policies()  # qos_overrides.<topic>.subscription.* (REP-2003)
 HEAD_QUEUE = 2  # camera frames waiting for the detector; older ones are dropped (overload costs frames, not latency)
 
 
@@ -70,10 +73,11 @@ class FaceDetector(ManagedNode):
         if self.use_depth:
             # a few depth images wait, so the newest RGB image finds its partner even when we lag
             self.add_subscription(Image, "camera/depth/image_raw", lambda msg: self.on_image(DEPTH, msg),
-                                  image_qos(reliable, depth=HEAD_QUEUE + StampPairer.KEEP))
+                                  image_qos(reliable, depth=HEAD_QUEUE + StampPairer.KEEP),
+                                  qos_overriding_options=OVERRIDABLE)
         # newest two frames: one frame of jitter is absorbed, any more is dropped at the head
         self.add_subscription(Image, "camera/image_raw", lambda msg: self.on_image(RGB, msg),
-                              image_qos(reliable, depth=HEAD_QUEUE))
+                              image_qos(reliable, depth=HEAD_QUEUE), qos_overriding_options=OVERRIDABLE)
         self.camera_frames = 0
         gating = f"depth gating {self.param('min_distance_m')}-{self.param('max_distance_m')} m when depth arrives"
         self.get_logger().info(f"{self.param('detector')} detector, {gating if self.use_depth else 'depth gating OFF'}")
@@ -95,8 +99,8 @@ class FaceDetector(ManagedNode):
             return
         rgb_msg, depth_msg = pair
         try:
-            bgr = image_to_array(rgb_msg, "bgr8")
-            depth_mm = image_to_array(depth_msg, "16UC1") if depth_msg is not None else None
+            bgr = encodings.to_bgr8(rgb_msg)  # any camera encoding, converted once here
+            depth_mm = encodings.to_depth_mm(depth_msg) if depth_msg is not None else None
             if depth_mm is not None and depth_mm.shape != bgr.shape[:2]:
                 raise ValueError(f"depth {depth_mm.shape[::-1]} is not registered to RGB {bgr.shape[1::-1]}")
         except ValueError as error:
