@@ -214,7 +214,9 @@ def measure(args, tmp: Path) -> dict:
         return process
 
     def node(host, name, *extra, parameters=()):
-        command = [sys.executable, "-m", f"emotion_ros.nodes.{name}", "--ros-args", "--params-file", str(params_file)]
+        # lifecycle nodes configure and activate themselves (--autostart): no lifecycle manager across hosts
+        command = [sys.executable, "-m", f"emotion_ros.nodes.{name}", "--autostart", "--ros-args",
+                   "--params-file", str(params_file)]
         for parameter in parameters:
             command += ["-p", parameter]
         return start(host, command + list(extra), name)

@@ -100,7 +100,7 @@ def test_record_bag_records_live_camera_topics_that_then_replay(tmp_path):
     from rclpy.qos import qos_profile_sensor_data
     from sensor_msgs.msg import Image
 
-    from emotion_ros.nodes.common import array_to_image
+    from emotion_ros.conversions import array_to_image
 
     out = tmp_path / "live"
     recorder = subprocess.Popen([sys.executable, "-m", "emotion_ros.tools.record_bag", "--out", str(out),

@@ -10,7 +10,8 @@ from rclpy.qos import qos_profile_sensor_data  # noqa: E402
 from sensor_msgs.msg import CompressedImage, Image  # noqa: E402
 
 from emotion_ros.nodes import compression  # noqa: E402
-from emotion_ros.nodes.common import array_to_image, image_to_array, stamp_key  # noqa: E402
+from emotion_ros.conversions import array_to_image, image_to_array  # noqa: E402
+from emotion_ros.pairing import stamp_key  # noqa: E402
 
 from ros_helpers import Recorder, spin_until  # noqa: E402
 

@@ -174,17 +174,20 @@ def sample_frame():
 
 def test_detector_finds_the_same_faces_in_every_encoding(sample_frame):
     rclpy = pytest.importorskip("rclpy", reason="rclpy is not installed (run scripts/setup.sh)")
-    from emotion_ros import run
-    from emotion_ros.nodes.common import array_to_image
-    from emotion_ros.nodes.face_detector import DEPTH, RGB
+    from emotion_ros import graph
+    from emotion_ros.conversions import array_to_image
+    from emotion_ros.nodes.common import bring_up_alone
+    from emotion_ros.pairing import DEPTH, RGB
     from ros_helpers import Recorder
 
     rclpy.init(args=[])
     node = None
     try:
-        node = run.node_class("face_detector")()
+        node = graph.node_class("face_detector")()
         log = Recorder()
-        node.faces_pub, node.annotated_pub, node.problems._node = log, log, log
+        node.get_logger = lambda: log
+        assert bring_up_alone(node)
+        node.faces_pub, node.annotated_pub = log, log
         metres = np.where(sample_frame.depth > 0, sample_frame.depth / 1000.0, np.nan).astype(np.float32)
         boxes = {}
         for stamp, (name, make) in enumerate(COLOUR_CASES.items()):

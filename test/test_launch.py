@@ -67,7 +67,7 @@ def _launched_nodes(monkeypatch, **arguments):
     """The Node actions by name, the lifecycle manager left out."""
     _, started = _launch(monkeypatch, **arguments)
     nodes = {a.kwargs["name"]: a.kwargs for a in started if "name" in a.kwargs}
-    nodes.pop("lifecycle_manager")
+    nodes.pop("lifecycle_manager", None)  # composed:=true starts the runner, which manages its nodes itself
     return nodes
 
 
@@ -110,12 +110,15 @@ def test_image_subscriptions_take_qos_overrides(tmp_path):
     rclpy = pytest.importorskip("rclpy", reason="rclpy is not installed (run scripts/setup.sh)")
     from rclpy.qos import ReliabilityPolicy
 
+    from emotion_ros.nodes.common import bring_up_alone
+
     parameters = graph.node_parameters(CONFIG)
     parameters["face_detector"]["qos_overrides./camera/image_raw.subscription.reliability"] = "reliable"
     params_file = graph.write_parameters(parameters, tmp_path / "parameters.yaml")
     rclpy.init(args=["--ros-args", "--params-file", str(params_file)])
     try:
-        node = run.node_class("face_detector")()
+        node = graph.node_class("face_detector")()
+        assert bring_up_alone(node)  # subscriptions are made at activate
         qos = {s.topic_name: s.qos_profile.reliability for s in node.subscriptions}
         node.destroy_node()
     finally:

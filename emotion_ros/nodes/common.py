@@ -77,6 +77,28 @@ class Param:
         return ""
 
 
+def declare_parameters(node, name: str, parameters) -> list[str]:
+    """Declare `parameters` (Param) on `node`, each with its default from node `name`'s entry in
+    config/pipeline.yaml, its description and range; return the problems of the values given
+    (wrong type, out of range), the declared value then being the default."""
+    defaults = graph.load_parameters(graph.default_config_path()).get(name, {})
+    problems = []
+    for param in parameters:
+        if param.name not in defaults:
+            raise KeyError(f"{graph.default_config_path()} has no default for {name}.{param.name}")
+        default = defaults[param.name]
+        try:
+            value = node.declare_parameter(param.name, default, param.descriptor(default)).value
+        except (rclpy.exceptions.InvalidParameterValueException,
+                rclpy.exceptions.InvalidParameterTypeException) as error:
+            problems.append(f"{param.name}: {error}")
+            value = node.declare_parameter(param.name, default, param.descriptor(default),
+                                           ignore_override=True).value
+        if param.problem(value):
+            problems.append(param.problem(value))
+    return problems
+
+
 class ConfigError(ValueError):
     """A node cannot be configured; the message says why."""
 
@@ -95,22 +117,8 @@ class ManagedNode(LifecycleNode):
         self.exit_code = 0
         self.configured = self.active = False
         self._entities = []
-        self._problems = []
-        defaults = graph.load_parameters(graph.default_config_path()).get(self.NAME, {})
         self._params = {p.name: p for p in self.PARAMETERS}
-        for param in self.PARAMETERS:
-            if param.name not in defaults:
-                raise KeyError(f"{graph.default_config_path()} has no default for {self.NAME}.{param.name}")
-            default = defaults[param.name]
-            try:
-                value = self.declare_parameter(param.name, default, param.descriptor(default)).value
-            except (rclpy.exceptions.InvalidParameterValueException,
-                    rclpy.exceptions.InvalidParameterTypeException) as error:
-                self._problems.append(f"{param.name}: {error}")
-                value = self.declare_parameter(param.name, default, param.descriptor(default),
-                                               ignore_override=True).value
-            if param.problem(value):
-                self._problems.append(param.problem(value))
+        self._problems = declare_parameters(self, self.NAME, self.PARAMETERS)
         self.add_on_set_parameters_callback(self._on_set)
         self.add_post_set_parameters_callback(self._after_set)
 
@@ -265,12 +273,15 @@ def main_for(node_class, args=None):
     node, code = None, 0
     try:
         node = node_class()
-        if autostart and not bring_up_alone(node):
+        if autostart and isinstance(node, ManagedNode) and not bring_up_alone(node):
             code = 1
         finished = getattr(node, "finished", None)
         while code == 0 and rclpy.ok() and not (finished and finished.is_set()):
             rclpy.spin_once(node, timeout_sec=0.1)
-        code = code or node.exit_code
+        code = code or getattr(node, "exit_code", 0)
+    except ValueError as error:  # a helper node (not managed) refusing its parameters
+        print(f"{node_class.__name__}: {error}", file=sys.stderr)
+        code = 1
     except (KeyboardInterrupt, ExternalShutdownException):
         pass
     finally:

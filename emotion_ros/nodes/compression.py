@@ -17,7 +17,8 @@ from rclpy.node import Node
 from sensor_msgs.msg import CompressedImage, Image
 
 from emotion_ros import encodings
-from emotion_ros.nodes.common import OnceLogger, array_to_image, declare, image_qos, main_for
+from emotion_ros.conversions import array_to_image
+from emotion_ros.nodes.common import Param, declare_parameters, image_qos, main_for
 
 STREAMS = {  # stream: (raw topic, compressed topic, decompressed topic)
     "colour": ("camera/image_raw", "camera/image_raw/compressed", "camera/decompressed/image_raw"),
@@ -29,14 +30,23 @@ REMAPS = {raw: decompressed for raw, _, decompressed in STREAMS.values()}
 
 
 class Compression(Node):
+    """Not a managed pipeline node: a relay started on its own, beside the camera or the detector."""
+
+    PARAMETERS = (
+        Param("mode", "compress (beside the camera) | decompress (beside the detector)",
+              choices=("compress", "decompress")),
+        Param("jpeg_quality", "JPEG quality of colour images", range=(1, 100)),
+        Param("image_qos_reliable", "reliable image QoS instead of best effort"),
+    )
+
     def __init__(self, **node_options):
         super().__init__("compression", **node_options)
-        self.mode = declare(self, "mode", "compress", "compress (beside the camera) | decompress (beside the detector)")
-        self.jpeg_quality = declare(self, "jpeg_quality", 80, "JPEG quality of colour images, 1-100")
-        qos = image_qos(declare(self, "image_qos_reliable", False, "reliable image QoS instead of best effort"))
-        if self.mode not in ("compress", "decompress"):
-            raise ValueError(f"compression mode must be compress or decompress, got '{self.mode}'")
-        self.problems = OnceLogger(self)
+        problems = declare_parameters(self, "compression", self.PARAMETERS)
+        if problems:
+            raise ValueError("bad parameter: " + "; ".join(problems))
+        self.mode = self.get_parameter("mode").value
+        self.jpeg_quality = self.get_parameter("jpeg_quality").value
+        qos = image_qos(self.get_parameter("image_qos_reliable").value)
         self.publishers_ = {}
         for stream, (raw, compressed, decompressed) in STREAMS.items():
             if self.mode == "compress":
@@ -56,7 +66,7 @@ class Compression(Node):
                 array, encoding = encodings.to_depth_mm(msg), "16UC1"
             fmt, data = encodings.encode_compressed(array, encoding, jpeg_quality=self.jpeg_quality)
         except ValueError as error:
-            self.problems.error(f"{stream}: {error}", f"not compressing {stream} images: {error}")
+            self.get_logger().error(f"not compressing {stream} images: {error}", once=True)
             return
         self.publishers_[stream].publish(CompressedImage(header=msg.header, format=fmt, data=data))
 
@@ -64,7 +74,7 @@ class Compression(Node):
         try:
             array = encodings.decode_compressed(msg.format, msg.data)
         except ValueError as error:
-            self.problems.error(f"{stream}: {error}", f"dropping compressed {stream} images: {error}")
+            self.get_logger().error(f"dropping compressed {stream} images: {error}", once=True)
             return
         encoding = "16UC1" if array.dtype.itemsize == 2 else "bgr8"
         self.publishers_[stream].publish(array_to_image(array, encoding, msg.header))

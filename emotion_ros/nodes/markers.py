@@ -9,20 +9,28 @@ from visualization_msgs.msg import Marker, MarkerArray
 
 from emotion_ros import markers
 from emotion_ros.msg import PersonEmotion
-from emotion_ros.nodes.common import OnceLogger, declare, main_for
+from emotion_ros.nodes.common import Param, declare_parameters, main_for
 
 KINDS = {"sphere": Marker.SPHERE, "text": Marker.TEXT_VIEW_FACING}
 
 
 class Markers(Node):
+    """Not a managed pipeline node: a viewer's helper started on its own."""
+
+    PARAMETERS = (
+        Param("lifetime_s", "a marker disappears this long after its face", range=(0.01, 60.0)),
+        Param("distance_without_depth_m", "place faces without depth at this distance; 0 = do not draw them",
+              range=(0.0, 20.0)),
+    )
+
     def __init__(self, **node_options):
         super().__init__("markers", **node_options)
-        lifetime = declare(self, "lifetime_s", 0.5, "a marker disappears this long after its face")
-        self.lifetime = Duration(seconds=lifetime)
-        self.fallback_m = declare(self, "distance_without_depth_m", 1.0,
-                                  "place faces without depth at this distance; 0 = do not draw them")
+        problems = declare_parameters(self, "markers", self.PARAMETERS)
+        if problems:
+            raise ValueError("bad parameter: " + "; ".join(problems))
+        self.lifetime = Duration(seconds=self.get_parameter("lifetime_s").value)
+        self.fallback_m = self.get_parameter("distance_without_depth_m").value
         self.intrinsics = None
-        self.problems = OnceLogger(self)
         self.publisher = self.create_publisher(MarkerArray, "person_markers", 10)
         self.create_subscription(CameraInfo, "camera/camera_info", self.on_camera_info, qos_profile_sensor_data)
         self.create_subscription(PersonEmotion, "person_emotions", self.on_person_emotion, 100)
@@ -31,11 +39,11 @@ class Markers(Node):
         try:
             self.intrinsics = markers.Intrinsics.from_k(msg.k)
         except ValueError as error:
-            self.problems.error("k", f"cannot place faces in 3D: {error}")
+            self.get_logger().error(f"cannot place faces in 3D: {error}", once=True)
 
     def on_person_emotion(self, msg: PersonEmotion):
         if self.intrinsics is None:
-            self.problems.warning("no camera_info", "no CameraInfo on camera/camera_info yet: no markers")
+            self.get_logger().warning("no CameraInfo on camera/camera_info yet: no markers", once=True)
             return
         roi = (msg.roi.x_offset, msg.roi.y_offset, msg.roi.width, msg.roi.height)
         specs = markers.person_markers(self.intrinsics, track_id=msg.track_id, person=msg.person,
