@@ -23,7 +23,7 @@ from rclpy.executors import ExternalShutdownException, SingleThreadedExecutor
 
 from emotion_ros import graph
 
-START_TIMEOUT_S = 30.0      # node processes import OpenCV and ONNX Runtime before their services appear
+START_TIMEOUT_S = 60.0      # node processes import OpenCV and ONNX Runtime before their services appear (busy 2-core CI: >30 s seen)
 TRANSITION_TIMEOUT_S = 60.0  # configure loads and warms up models: slow on a busy machine
 CONNECT_TIMEOUT_S = 10.0
 ANSWER_WAIT_S = 1.0  # a get_state request unanswered this long is sent again
