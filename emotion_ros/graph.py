@@ -36,14 +36,19 @@ DEPTH_SOURCES = ("kinect", "fakenect", "bag")  # a colour-only bag: depth gating
 CAMERA_TOPICS = ("camera/image_raw", "camera/camera_info")
 CHAIN_TOPICS = ("faces", "faces/identified", "faces/classified")
 
-# The DDS transport of every process of the graph (runner, launch file): Fast DDS's LARGE_DATA
-# builtin transports (shared memory and TCP for data, UDP for discovery) carry a 640x480 image
-# in ~5.5 ms a hop against ~19 ms with the default UDP, and never drop the fragments of a large
-# best-effort sample under load, which made one process per node lose frames.
+# The DDS transport of every process of the graph (runner, launch file): Fast DDS's default
+# builtin transports (shared memory for data between processes of one machine, UDP for
+# discovery and other machines) with 16 MB shared-memory segments and socket buffers. Measured
+# here, the sample in processes mode at 10 FPS: all 60 frames through in 6 of 6 runs on Kilted
+# and 3 of 3 on Jazzy, median 22 ms camera to /person_emotions. The default 512 kB segment
+# cannot hold a 640x480 image (0.9 MB), which then goes over UDP in ~600 fragments and is lost
+# whole when one is (10-13 of 60 through). LARGE_DATA (TCP for data), used before, lost a
+# whole hop now and then (0 of 60 in 2 of 6 runs) and could not talk to a process on the
+# default transports; this setting can: `ros2 topic echo` needs no variable.
 # ROS_AUTOMATIC_DISCOVERY_RANGE=LOCALHOST (or ROS_LOCALHOST_ONLY=1) overrides this: rmw_fastrtps
 # then uses UDP on 127.0.0.1 only, which loses most 640x480 best-effort images between processes
-# on a busy machine (measured: 3 of 60 frames through); the runner warns about it.
-TRANSPORT_ENV = {"FASTDDS_BUILTIN_TRANSPORTS": "LARGE_DATA"}
+# (measured: 8-13 of 60 frames through); the runner warns about it.
+TRANSPORT_ENV = {"FASTDDS_BUILTIN_TRANSPORTS": "DEFAULT?sockets_size=16MB"}
 
 
 def transport_warning(environ=os.environ) -> str:
