@@ -84,12 +84,6 @@ class WindowBank:
         self._windows: dict[str, ConfirmationWindow] = {}
         self._last_seen: dict[str, float] = {}
 
-    def __len__(self) -> int:
-        return len(self._windows)
-
-    def __contains__(self, key: str) -> bool:
-        return key in self._windows
-
     def set_min_share(self, min_share: float) -> None:
         """Change the confirmation share of every window, current and future."""
         _check_window_args(self.length, min_share)

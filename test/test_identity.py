@@ -196,18 +196,18 @@ def test_defaults_use_the_ratio_test():
     assert 0 < DEFAULT_RATIO < 1
 
 
-def test_person_distances_agree_with_distance(trained):
+def test_person_distances_agree_with_the_prediction(trained):
+    trained.threshold, trained.max_ratio = 1e9, 1.0  # no rejection: the nearest person is named
     for probe in (synthetic_face(1, 10), synthetic_face(2, 11), stranger_face()):
         per_person = trained.person_distances(probe)
-        label, dist = trained.distance(probe)
-        assert per_person.shape == (len(NAMES),) and per_person.dtype == np.float64
-        assert int(np.argmin(per_person)) == label
-        assert per_person.min() == pytest.approx(dist)
-        best, best_dist, ratio = LbphIdentifier.best_and_ratio(per_person)
         result = trained.predict(probe)
-        assert (best, best_dist) == (label, pytest.approx(dist))
-        assert result.distance == pytest.approx(dist) and result.ratio == pytest.approx(ratio)
-        assert ratio == pytest.approx(dist / np.sort(per_person)[1])
+        assert per_person.shape == (len(NAMES),) and per_person.dtype == np.float64
+        assert trained.names[int(np.argmin(per_person))] == result.name
+        assert per_person.min() == pytest.approx(result.distance)
+        best, best_dist, ratio = LbphIdentifier.best_and_ratio(per_person)
+        assert trained.names[best] == result.name and best_dist == pytest.approx(result.distance)
+        assert result.ratio == pytest.approx(ratio)
+        assert ratio == pytest.approx(result.distance / np.sort(per_person)[1])
 
 
 def test_best_and_ratio():
@@ -249,7 +249,7 @@ def test_ratio_boundary():
 def test_threshold_boundary():
     ident = LbphIdentifier()
     ident.train([synthetic_face(0, i) for i in range(3)], [0, 0, 0], ["ann"])
-    _, distance = ident.distance(synthetic_face(0, 5))
+    distance = float(ident.person_distances(synthetic_face(0, 5)).min())
     ident.threshold = distance
     assert ident.predict(synthetic_face(0, 5)) == IdentityResult("ann", distance, 0.0)
     ident.threshold = distance * 0.999

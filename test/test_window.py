@@ -98,7 +98,8 @@ def test_bank_keeps_independent_windows_per_key():
         bob = bank.update("track:7", SAD, float(t))
     assert alice == Confirmation(HAPPY, 1.0, True, 3)
     assert bob == Confirmation(SAD, 1.0, True, 3)
-    assert len(bank) == 2 and "alice" in bank and "track:7" in bank
+    assert bank.update("alice", HAPPY, 3.0).fill == 3   # each key kept its own full window
+    assert bank.update("track:7", SAD, 3.0).fill == 3
 
 
 def test_bank_coming_back_before_forget_time_keeps_window():
@@ -116,8 +117,8 @@ def test_bank_coming_back_after_forget_time_starts_empty():
     bank.update("alice", HAPPY, 1.0)
     bank.update("bob", SAD, 5.0)
     assert bank.prune(6.5) == ["alice"]
-    assert len(bank) == 1 and "alice" not in bank and "bob" in bank
-    assert bank.update("alice", HAPPY, 7.0).fill == 1
+    assert bank.update("bob", SAD, 7.0).fill == 2        # bob's window was kept
+    assert bank.update("alice", HAPPY, 7.0).fill == 1    # alice's was dropped
 
 
 def test_bank_forgets_on_update_even_without_prune():

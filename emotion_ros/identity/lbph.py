@@ -112,15 +112,9 @@ class LbphIdentifier:
         if not self.trained:
             raise RuntimeError("LBPH identifier is not trained; call train(), train_from_store() or load()")
 
-    def distance(self, crop: np.ndarray) -> tuple[int, float]:
-        """(label of the nearest enrolled photo, its LBPH distance), no threshold applied."""
-        self._check_trained()
-        label, dist = self._model.predict(face_region(crop))
-        return int(label), float(dist)
-
     def person_distances(self, crop: np.ndarray) -> np.ndarray:
         """LBPH distance from the face to each person's nearest enrolled photo, indexed like
-        `names` (float64; the minimum is `distance()`'s distance)."""
+        `names` (float64)."""
         self._check_trained()
         collector = cv2.face.StandardCollector_create()
         self._model.predict_collect(face_region(crop), collector)
