@@ -35,7 +35,7 @@ def _check_window_args(length: int, min_share: float) -> None:
 class ConfirmationWindow:
     """The last `length` raw emotions of one person and the emotion they confirm."""
 
-    def __init__(self, length: int = 20, min_share: float = 0.6):
+    def __init__(self, length: int, min_share: float):
         _check_window_args(length, min_share)
         self.length = length
         self.min_share = float(min_share)
@@ -74,7 +74,7 @@ class ConfirmationWindow:
 class WindowBank:
     """One `ConfirmationWindow` per key, forgotten after `forget_after_s` unseen seconds."""
 
-    def __init__(self, length: int = 20, min_share: float = 0.6, forget_after_s: float = 5.0):
+    def __init__(self, length: int, min_share: float, forget_after_s: float):
         _check_window_args(length, min_share)
         if not forget_after_s > 0:
             raise ValueError(f"forget_after_s must be > 0, got {forget_after_s!r}")

@@ -200,3 +200,20 @@ def test_share_files_are_found_through_the_ament_index():
     assert (share / "config" / "pipeline.yaml").read_text() == CONFIG.read_text(), \
         "installed config is stale: run scripts/setup.sh"
     assert (share.parent.parent / "lib" / "emotion_ros" / "face_detector").is_file()
+
+
+def test_core_defaults_are_the_yaml_values():
+    """Where a pure-core class keeps a default for scripts and tests, it is the YAML's value,
+    so the two cannot drift apart (the nodes always pass the YAML's)."""
+    import inspect
+
+    from emotion_ros import depth, detection, emotion, tracking
+
+    yaml = graph.load_parameters(CONFIG)
+    detector, gate = yaml["face_detector"], depth.DepthGateConfig()
+    assert (gate.min_distance_m, gate.max_distance_m) == (detector["min_distance_m"], detector["max_distance_m"])
+    assert inspect.signature(tracking.FaceTracker).parameters["max_missed"].default == detector["max_missed_frames"]
+    yunet = inspect.signature(detection.YuNetDetector).parameters
+    assert (yunet["width"].default, yunet["score_threshold"].default) == (detector["detection_width"],
+                                                                         detector["score_threshold"])
+    assert inspect.signature(emotion.EmotionClassifier).parameters["threads"].default == yaml["emotion"]["threads"]

@@ -88,7 +88,7 @@ def test_forget_time_validation():
 @pytest.mark.parametrize("emotion", [-1, len(EMOTIONS), 2.0, "Happy", None])
 def test_bad_emotion_rejected(emotion):
     with pytest.raises(ValueError, match="emotion"):
-        ConfirmationWindow().push(emotion)
+        ConfirmationWindow(20, 0.6).push(emotion)
 
 
 def test_bank_keeps_independent_windows_per_key():
