@@ -26,6 +26,11 @@ def enrol_sample_people(store_dir) -> str:
     for person_dir in sorted(p for p in resources.enrol_sample_dir().iterdir() if p.is_dir()):
         if not store.images(person_dir.name):
             enrol_from_dir(store, person_dir.name, person_dir, detector=detector, log=lambda _: None)
+    return train_sample_model(store)
+
+
+def train_sample_model(store: identity.FaceStore) -> str:
+    """Train LBPH on `store` with the sample's threshold; return the saved model's path."""
     identifier = identity.LbphIdentifier(threshold=SAMPLE_THRESHOLD)
     identifier.train_from_store(store)
     return str(identifier.save(store.model_path()))

@@ -11,7 +11,6 @@ Sad and Neutral), the stranger is left alone (Neutral).
 import json
 
 import cv2
-import numpy as np
 import pytest
 
 rclpy = pytest.importorskip("rclpy", reason="rclpy is not installed (run scripts/setup.sh)")
@@ -19,9 +18,8 @@ from rclpy.experimental import EventsExecutor  # noqa: E402
 from rclpy.qos import QoSProfile, ReliabilityPolicy  # noqa: E402
 from sensor_msgs.msg import Image  # noqa: E402
 
-from emotion_ros import capture, graph, resources, run  # noqa: E402
-from emotion_ros import identity  # noqa: E402
-from emotion_ros.demo import SAMPLE_THRESHOLD, enrol_sample_people  # noqa: E402
+from emotion_ros import capture, graph, identity, resources  # noqa: E402
+from emotion_ros.demo import enrol_sample_people, train_sample_model  # noqa: E402
 from emotion_ros.labels import EMOTIONS, NEUTRAL, UNKNOWN_PERSON  # noqa: E402
 from emotion_ros.msg import PersonEmotion  # noqa: E402
 from emotion_ros.nodes.manager import GraphManager  # noqa: E402
@@ -70,9 +68,7 @@ def enrol_blurred_too(store_dir) -> str:
     for name in store.people():
         for photo in store.images(name):
             store.add(name, cv2.GaussianBlur(cv2.imread(str(photo), cv2.IMREAD_GRAYSCALE), (0, 0), ENROL_BLUR_PX))
-    identifier = identity.LbphIdentifier(threshold=SAMPLE_THRESHOLD)
-    identifier.train_from_store(store)
-    return str(identifier.save(store.model_path()))
+    return train_sample_model(store)
 
 
 def overlaps(roi, box) -> bool:
